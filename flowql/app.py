@@ -1,0 +1,45 @@
+"""``create_app(settings)``: the FastAPI application with REST compat routes and ``/graphql``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from flowql import __version__
+from flowql.resolvers.auth import ensure_default_superuser
+from flowql.rest_compat import auth, flows, health, monitor, run
+from flowql.rest_compat.errors import install_error_handlers
+from flowql.schema.app import graphql_router
+from flowql.services import AppServices, start_services
+from flowql.settings import Settings
+
+
+def create_app(settings: Settings | None = None, services: AppServices | None = None) -> FastAPI:
+    """The application. ``services`` may be supplied (tests); otherwise the lifespan opens and
+    migrates the database from ``settings`` and closes it on shutdown."""
+    settings = settings or (services.settings if services else Settings())
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = services is None
+        svc = services or await start_services(settings)
+        if settings.resolved_auto_login:
+            async with svc.sessions() as session:
+                await ensure_default_superuser(session, settings)
+        app.state.services = svc
+        try:
+            yield
+        finally:
+            if owned:
+                await svc.close()
+
+    app = FastAPI(title="FlowQL", version=__version__, lifespan=lifespan)
+    if services is not None:
+        app.state.services = services
+    install_error_handlers(app)
+    for module in (health, auth, flows, run, monitor):
+        app.include_router(module.router)
+    app.include_router(graphql_router(), prefix="/graphql")
+    return app

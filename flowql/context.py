@@ -1,0 +1,31 @@
+"""The per-request context every resolver takes as its first argument."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from flowql.auth.principal import Principal
+from flowql.errors import Unauthenticated
+from flowql.settings import Settings
+
+
+@dataclass
+class Context:
+    """Per request (or per GraphQL operation): settings, the DB session factory, the caller.
+
+    ``global_vars`` holds ``X-LANGFLOW-GLOBAL-VAR-<NAME>`` request headers, keyed by NAME.
+    """
+
+    settings: Settings
+    sessions: async_sessionmaker[AsyncSession]
+    principal: Principal | None = None
+    global_vars: Mapping[str, str] = field(default_factory=dict)
+
+    def require_principal(self) -> Principal:
+        """The caller, or :class:`Unauthenticated` (HTTP 401) when there is none."""
+        if self.principal is None:
+            raise Unauthenticated("Not authenticated")
+        return self.principal

@@ -1,0 +1,19 @@
+"""All tables; importing this package registers them on ``Base.metadata``."""
+
+from flowql.db.models.accounts import ApiKey, RevokedToken, User
+from flowql.db.models.flows import Flow, Project
+from flowql.db.models.jobs import Job, JobEvent
+from flowql.db.models.monitor import Message, Transaction, VertexBuild
+
+__all__ = [
+    "ApiKey",
+    "Flow",
+    "Job",
+    "JobEvent",
+    "Message",
+    "Project",
+    "RevokedToken",
+    "Transaction",
+    "User",
+    "VertexBuild",
+]

@@ -1,0 +1,95 @@
+"""Sign-in and API keys: auto-login, password login, API key creation.
+
+Mirrors ``GET /api/v1/auto_login``, ``POST /api/v1/login`` and ``POST /api/v1/api_key/``.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from flowql.auth.api_keys import display_prefix, generate_api_key, hash_api_key
+from flowql.auth.passwords import verify_password
+from flowql.auth.tokens import create_token
+from flowql.context import Context
+from flowql.db.base import utcnow
+from flowql.db.models import ApiKey, User
+from flowql.errors import PermissionDenied, Unauthenticated
+from flowql.resolvers.users import create_user_in
+from flowql.settings import Settings
+
+
+@dataclass(frozen=True)
+class Tokens:
+    """An access/refresh pair (Langflow ``Token``: ``access_token``, ``refresh_token``, ``token_type``)."""
+
+    access_token: str
+    refresh_token: str
+    token_type: str = "bearer"
+
+
+@dataclass(frozen=True)
+class CreatedApiKey:
+    """A new API key row and its secret, which is shown this once and never stored."""
+
+    key: ApiKey
+    secret: str
+
+
+def issue_tokens(settings: Settings, user: User) -> Tokens:
+    """A fresh access and refresh token for ``user``."""
+    secret = settings.resolved_secret_key()
+    return Tokens(
+        access_token=create_token(secret, user.id, "access", settings.access_token_minutes),
+        refresh_token=create_token(secret, user.id, "refresh", settings.refresh_token_minutes),
+    )
+
+
+async def ensure_default_superuser(session: AsyncSession, settings: Settings) -> User:
+    """The auto-login superuser (``settings.superuser``), created with a random password if missing."""
+    user = await session.scalar(select(User).where(User.username == settings.superuser))
+    if user is None:
+        user = await create_user_in(
+            session,
+            username=settings.superuser,
+            password=secrets.token_urlsafe(24),
+            is_superuser=True,
+            is_active=True,
+        )
+    return user
+
+
+async def auto_login(ctx: Context) -> Tokens:
+    """Tokens for the default superuser. Raises PermissionDenied (403) when auto-login is off."""
+    if not ctx.settings.resolved_auto_login:
+        raise PermissionDenied("Auto login is disabled. Please enable it in the settings")
+    async with ctx.sessions() as session:
+        user = await ensure_default_superuser(session, ctx.settings)
+    return issue_tokens(ctx.settings, user)
+
+
+async def login(ctx: Context, *, username: str, password: str) -> Tokens:
+    """Tokens for a user whose password matches. Raises Unauthenticated (401) otherwise,
+    with the same message for an unknown user, a wrong password and an inactive user."""
+    async with ctx.sessions() as session:
+        user = await session.scalar(select(User).where(User.username == username))
+        ok = verify_password(password, user.password_hash if user else None)
+        if user is None or not ok or not user.is_active:
+            raise Unauthenticated("Incorrect username or password")
+        user.last_login_at = utcnow()
+        await session.commit()
+    return issue_tokens(ctx.settings, user)
+
+
+async def create_api_key(ctx: Context, *, name: str | None) -> CreatedApiKey:
+    """A new API key for the caller; only its hash and prefix are stored."""
+    principal = ctx.require_principal()
+    secret = generate_api_key()
+    key = ApiKey(user_id=principal.user_id, name=name, prefix=display_prefix(secret), key_hash=hash_api_key(secret))
+    async with ctx.sessions() as session:
+        session.add(key)
+        await session.commit()
+    return CreatedApiKey(key=key, secret=secret)

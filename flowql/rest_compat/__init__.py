@@ -1,0 +1,1 @@
+"""Langflow-compatible REST routes: parse → resolver → shape. No SQL and no engine calls here."""

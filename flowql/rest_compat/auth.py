@@ -1,0 +1,101 @@
+"""``GET /api/v1/auto_login``, ``POST /api/v1/login`` and ``POST /api/v1/api_key/``."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Response
+from pydantic import BaseModel
+
+from flowql.resolvers import auth as auth_resolvers
+from flowql.rest_compat.deps import Ctx, OptionalCtx
+from flowql.settings import Settings
+
+router = APIRouter(prefix="/api/v1", tags=["auth"])
+
+
+class TokenOut(BaseModel):
+    """Langflow's ``Token``."""
+
+    access_token: str
+    refresh_token: str
+    token_type: str
+
+
+class ApiKeyCreate(BaseModel):
+    """Langflow's ``ApiKeyCreate`` (only ``name`` is used)."""
+
+    name: str | None = None
+
+
+class ApiKeyCreated(BaseModel):
+    """Langflow's ``UnmaskedApiKeyRead``: the secret in ``api_key``, shown once."""
+
+    id: uuid.UUID
+    name: str | None
+    api_key: str
+    user_id: uuid.UUID
+    created_at: datetime
+    last_used_at: datetime | None
+    total_uses: int
+    is_active: bool = True
+    expires_at: datetime | None = None
+
+
+def _set_token_cookies(response: Response, settings: Settings, tokens: auth_resolvers.Tokens) -> None:
+    secure = not settings.resolved_auto_login and settings.host not in ("127.0.0.1", "localhost")
+    response.set_cookie(
+        "access_token_lf",
+        tokens.access_token,
+        httponly=False,
+        samesite="lax",
+        secure=secure,
+        max_age=settings.access_token_minutes * 60,
+    )
+    response.set_cookie(
+        "refresh_token_lf",
+        tokens.refresh_token,
+        httponly=True,
+        samesite="lax",
+        secure=secure,
+        max_age=settings.refresh_token_minutes * 60,
+    )
+
+
+@router.get("/auto_login", response_model=TokenOut)
+async def auto_login(ctx: OptionalCtx, response: Response) -> TokenOut:
+    """Tokens (JSON and cookies) for the default superuser; 403 when auto-login is off."""
+    tokens = await auth_resolvers.auto_login(ctx)
+    _set_token_cookies(response, ctx.settings, tokens)
+    return TokenOut(**tokens.__dict__)
+
+
+@router.post("/login", response_model=TokenOut)
+async def login(
+    ctx: OptionalCtx,
+    response: Response,
+    username: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+) -> TokenOut:
+    """OAuth2 password form login; 401 ``Incorrect username or password`` on failure."""
+    tokens = await auth_resolvers.login(ctx, username=username, password=password)
+    _set_token_cookies(response, ctx.settings, tokens)
+    return TokenOut(**tokens.__dict__)
+
+
+@router.post("/api_key/", response_model=ApiKeyCreated)
+async def create_api_key(ctx: Ctx, body: ApiKeyCreate) -> ApiKeyCreated:
+    """A new API key for the caller; the secret is in ``api_key`` and is never shown again."""
+    created = await auth_resolvers.create_api_key(ctx, name=body.name)
+    key = created.key
+    return ApiKeyCreated(
+        id=key.id,
+        name=key.name,
+        api_key=created.secret,
+        user_id=key.user_id,
+        created_at=key.created_at,
+        last_used_at=key.last_used_at,
+        total_uses=key.total_uses,
+    )

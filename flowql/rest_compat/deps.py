@@ -1,0 +1,70 @@
+"""FastAPI dependencies: the per-request Context, with or without a required principal."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import APIKeyCookie, APIKeyHeader, APIKeyQuery, HTTPAuthorizationCredentials, HTTPBearer
+
+from flowql.auth.lookup import principal_from_credentials
+from flowql.context import Context
+from flowql.errors import Unauthenticated
+from flowql.services import AppServices
+
+GLOBAL_VAR_PREFIX = "x-langflow-global-var-"
+
+_bearer = HTTPBearer(auto_error=False)
+_api_key_header = APIKeyHeader(name="x-api-key", auto_error=False)
+_api_key_query = APIKeyQuery(name="x-api-key", auto_error=False)
+_cookie = APIKeyCookie(name="access_token_lf", auto_error=False)
+
+
+def app_services(request: Request) -> AppServices:
+    """The process-wide services stored on ``app.state`` by the lifespan."""
+    services: AppServices = request.app.state.services
+    return services
+
+
+def _global_vars(request: Request) -> dict[str, str]:
+    return {
+        k[len(GLOBAL_VAR_PREFIX) :].upper(): v
+        for k, v in request.headers.items()
+        if k.lower().startswith(GLOBAL_VAR_PREFIX)
+    }
+
+
+async def optional_context(
+    request: Request,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    header_key: Annotated[str | None, Depends(_api_key_header)],
+    query_key: Annotated[str | None, Depends(_api_key_query)],
+    cookie: Annotated[str | None, Depends(_cookie)],
+) -> Context:
+    """A Context whose principal is set when the request carries valid credentials."""
+    services = app_services(request)
+    async with services.sessions() as session:
+        principal = await principal_from_credentials(
+            session,
+            services.settings.resolved_secret_key(),
+            bearer=bearer.credentials if bearer else None,
+            api_key=header_key or query_key,
+            cookie_token=cookie,
+        )
+    return Context(
+        settings=services.settings,
+        sessions=services.sessions,
+        principal=principal,
+        global_vars=_global_vars(request),
+    )
+
+
+async def required_context(ctx: Annotated[Context, Depends(optional_context)]) -> Context:
+    """A Context with a principal, else 401."""
+    if ctx.principal is None:
+        raise Unauthenticated("Not authenticated")
+    return ctx
+
+
+OptionalCtx = Annotated[Context, Depends(optional_context)]
+Ctx = Annotated[Context, Depends(required_context)]

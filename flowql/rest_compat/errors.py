@@ -1,0 +1,81 @@
+"""Domain error → HTTP status and Langflow's ``{"detail": ...}`` body, in one place."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from flowql.errors import (
+    ComponentError,
+    Conflict,
+    DomainError,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    TooLarge,
+    Unauthenticated,
+)
+
+log = logging.getLogger("flowql.http")
+
+
+def status_for(exc: DomainError) -> int:
+    """The HTTP status of a domain error (design.md "Errors")."""
+    if isinstance(exc, NotFound):
+        return 404
+    if isinstance(exc, Conflict):
+        return 409
+    if isinstance(exc, TooLarge):
+        return 413
+    if isinstance(exc, Unauthenticated):
+        return 401
+    if isinstance(exc, PermissionDenied):
+        return 403
+    if isinstance(exc, ComponentError):
+        if exc.failure.error_type == "Timeout":
+            return 504
+        return 502 if exc.failure.upstream_status is not None else 422
+    if isinstance(exc, InvalidInput):
+        return 422
+    return 422
+
+
+def detail_for(exc: DomainError) -> object:
+    """The ``detail`` value: the message, plus component details for a ComponentError."""
+    if isinstance(exc, ComponentError):
+        return {
+            "message": exc.message,
+            "component_id": exc.failure.component_id,
+            "display_name": exc.failure.display_name,
+            "error_type": exc.failure.error_type,
+            "upstream_status": exc.failure.upstream_status,
+        }
+    return exc.message
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register handlers: domain errors, validation errors (422) and a leak-free 500."""
+
+    async def on_domain_error(_request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, DomainError)
+        headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthenticated) else None
+        return JSONResponse({"detail": detail_for(exc)}, status_code=status_for(exc), headers=headers)
+
+    async def on_validation_error(_request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        errors = [
+            {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
+            for e in exc.errors()
+        ]
+        return JSONResponse({"detail": errors}, status_code=422)
+
+    async def on_unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", exc_info=exc)
+        return JSONResponse({"detail": "Internal server error"}, status_code=500)
+
+    app.add_exception_handler(DomainError, on_domain_error)
+    app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_exception_handler(Exception, on_unexpected)

@@ -1,0 +1,1 @@
+"""Strawberry declarations only: types, inputs, errors, permissions, extensions, roots."""

@@ -1,0 +1,85 @@
+"""Server settings from ``FLOWQL_*`` environment variables (pydantic-settings).
+
+See ../shared/design.md "Settings". ``LANGFLOW_*`` aliases are accepted for a few switches,
+never for the database URL (FlowQL must not migrate a Langflow database).
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import platformdirs
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir("flowql"))
+
+
+class Settings(BaseSettings):
+    """All knobs of one FlowQL process.
+
+    ``auto_login`` ``None`` means "decide from the bind address" (on only for 127.0.0.1);
+    ``resolved_auto_login`` gives the effective value.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="FLOWQL_", extra="ignore", populate_by_name=True)
+
+    data_dir: Path = Field(default_factory=_default_data_dir)
+    database_url: str | None = None
+    auto_login: bool | None = Field(
+        default=None, validation_alias=AliasChoices("FLOWQL_AUTO_LOGIN", "LANGFLOW_AUTO_LOGIN", "auto_login")
+    )
+    secret_key: str | None = None
+    new_user_is_active: bool = Field(
+        default=False,
+        validation_alias=AliasChoices(
+            "FLOWQL_NEW_USER_IS_ACTIVE", "LANGFLOW_NEW_USER_IS_ACTIVE", "new_user_is_active"
+        ),
+    )
+    superuser: str = Field(
+        default="langflow", validation_alias=AliasChoices("FLOWQL_SUPERUSER", "LANGFLOW_SUPERUSER", "superuser")
+    )
+    max_file_size_upload: int = 100  # MB
+    webhook_auth: bool = True
+    allowed_origins: list[str] = Field(default_factory=list)
+    max_run_steps: int = 1000
+    graphql_max_depth: int = 12
+    graphql_max_aliases: int = 30
+    access_token_minutes: int = 60
+    refresh_token_minutes: int = 60 * 24 * 7
+    host: str = "127.0.0.1"
+    port: int = 7860
+
+    @property
+    def resolved_auto_login(self) -> bool:
+        """Auto-login as configured, else on only when bound to 127.0.0.1."""
+        if self.auto_login is not None:
+            return self.auto_login
+        return self.host == "127.0.0.1"
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The SQLAlchemy async URL: ``sqlite:///`` is upgraded to aiosqlite; default a file in data_dir."""
+        url = self.database_url or f"sqlite+aiosqlite:///{self.data_dir / 'flowql.db'}"
+        if url.startswith("sqlite://"):
+            url = "sqlite+aiosqlite://" + url[len("sqlite://") :]
+        elif url.startswith("postgresql://") or url.startswith("postgres://"):
+            url = "postgresql+asyncpg://" + url.split("://", 1)[1]
+        return url
+
+    def resolved_secret_key(self) -> str:
+        """The JWT signing key: configured, else generated once and kept in ``data_dir/secret_key``."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / "secret_key"
+        if path.exists():
+            return path.read_text().strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        path.write_text(key)
+        path.chmod(0o600)
+        self.secret_key = key
+        return key

@@ -1,0 +1,89 @@
+"""Sign-in: auto-login, password login, API keys; credentials accepted on routes."""
+
+from __future__ import annotations
+
+import httpx
+
+from flowql.app import create_app
+from flowql.services import AppServices
+from tests.conftest import TestUser
+
+
+async def test_login_returns_tokens_and_cookies(client: httpx.AsyncClient, alice: TestUser) -> None:
+    r = await client.post("/api/v1/login", data={"username": "alice", "password": alice.password})
+    assert r.status_code == 200
+    body = r.json()
+    assert body["token_type"] == "bearer"
+    assert r.cookies.get("access_token_lf") == body["access_token"]
+    assert r.cookies.get("refresh_token_lf") == body["refresh_token"]
+
+
+async def test_login_wrong_password_or_unknown_user_is_401(client: httpx.AsyncClient, alice: TestUser) -> None:
+    bad = await client.post("/api/v1/login", data={"username": "alice", "password": "nope"})
+    unknown = await client.post("/api/v1/login", data={"username": "zed", "password": "nope"})
+    assert bad.status_code == unknown.status_code == 401
+    assert bad.json() == unknown.json() == {"detail": "Incorrect username or password"}
+
+
+async def test_login_missing_field_is_422(client: httpx.AsyncClient) -> None:
+    r = await client.post("/api/v1/login", data={"username": "alice"})
+    assert r.status_code == 422
+
+
+async def test_auto_login_off_is_403(client: httpx.AsyncClient) -> None:
+    r = await client.get("/api/v1/auto_login")
+    assert r.status_code == 403
+
+
+async def test_auto_login_on_gives_superuser_tokens(services: AppServices) -> None:
+    services.settings.auto_login = True
+    app = create_app(services=services)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+        r = await c.get("/api/v1/auto_login")
+        assert r.status_code == 200
+        token = r.json()["access_token"]
+        assert r.cookies.get("access_token_lf") == token
+        # the token authenticates as the default superuser, by header and by cookie
+        key = await c.post("/api/v1/api_key/", json={"name": "k"}, headers={"Authorization": f"Bearer {token}"})
+        assert key.status_code == 200
+        assert key.json()["api_key"].startswith("sk-")
+
+
+async def test_api_key_and_token_accepted(client: httpx.AsyncClient, alice: TestUser) -> None:
+    token = (await client.post("/api/v1/login", data={"username": "alice", "password": alice.password})).json()
+    created = await client.post(
+        "/api/v1/api_key/", json={"name": "ci"}, headers={"Authorization": f"Bearer {token['access_token']}"}
+    )
+    assert created.status_code == 200
+    secret = created.json()["api_key"]
+    for headers, params in (
+        ({"x-api-key": secret}, {}),
+        ({"Authorization": f"Bearer {secret}"}, {}),
+        ({}, {"x-api-key": secret}),
+    ):
+        r = await client.post("/api/v1/api_key/", json={}, headers=headers, params=params)
+        assert r.status_code == 200, (headers, params)
+
+
+async def test_refresh_token_is_not_an_access_token(client: httpx.AsyncClient, alice: TestUser) -> None:
+    tokens = (await client.post("/api/v1/login", data={"username": "alice", "password": alice.password})).json()
+    client.cookies.clear()  # only the refresh token may be presented
+    r = await client.post(
+        "/api/v1/api_key/", json={}, headers={"Authorization": f"Bearer {tokens['refresh_token']}"}
+    )
+    assert r.status_code == 401
+
+
+async def test_missing_or_bad_credentials_401(client: httpx.AsyncClient) -> None:
+    assert (await client.post("/api/v1/api_key/", json={})).status_code == 401
+    r = await client.post("/api/v1/api_key/", json={}, headers={"x-api-key": "sk-wrong"})
+    assert r.status_code == 401
+
+
+async def test_public_routes(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/health")).json() == {"status": "ok"}
+    assert (await client.get("/health_check")).json()["status"] == "ok"
+    assert (await client.get("/api/v1/version")).json()["package"] == "FlowQL"
+    r = await client.get("/api/v1/nothing-here")
+    assert r.status_code == 404
+    assert r.json() == {"detail": "Not Found"}
