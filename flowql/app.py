@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
 from flowql import __version__
 from flowql.resolvers.auth import ensure_default_superuser
@@ -38,6 +39,14 @@ def create_app(settings: Settings | None = None, services: AppServices | None = 
     app = FastAPI(title="FlowQL", version=__version__, lifespan=lifespan)
     if services is not None:
         app.state.services = services
+    if settings.allowed_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.allowed_origins,
+            allow_credentials=True,
+            allow_methods=["*"],
+            allow_headers=["*"],
+        )
     install_error_handlers(app)
     for module in (health, auth, flows, run, monitor):
         app.include_router(module.router)

@@ -6,12 +6,14 @@ never for the database URL (FlowQL must not migrate a Langflow database).
 
 from __future__ import annotations
 
+import json
 import secrets
 from pathlib import Path
+from typing import Annotated, Any
 
 import platformdirs
-from pydantic import AliasChoices, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 def _default_data_dir() -> Path:
@@ -40,11 +42,12 @@ class Settings(BaseSettings):
         ),
     )
     superuser: str = Field(
-        default="langflow", validation_alias=AliasChoices("FLOWQL_SUPERUSER", "LANGFLOW_SUPERUSER", "superuser")
+        default="langflow",
+        validation_alias=AliasChoices("FLOWQL_SUPERUSER", "LANGFLOW_SUPERUSER", "superuser"),
     )
     max_file_size_upload: int = 100  # MB
     webhook_auth: bool = True
-    allowed_origins: list[str] = Field(default_factory=list)
+    allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     max_run_steps: int = 1000
     graphql_max_depth: int = 12
     graphql_max_aliases: int = 30
@@ -52,6 +55,17 @@ class Settings(BaseSettings):
     refresh_token_minutes: int = 60 * 24 * 7
     host: str = "127.0.0.1"
     port: int = 7860
+
+    @field_validator("allowed_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: Any) -> Any:
+        """``FLOWQL_ALLOWED_ORIGINS`` is comma-separated (a JSON list is accepted too)."""
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
 
     @property
     def resolved_auto_login(self) -> bool:

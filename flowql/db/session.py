@@ -18,7 +18,9 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 def is_memory_sqlite(url: str) -> bool:
     """True for an in-memory SQLite URL."""
-    return url.startswith("sqlite") and (url.rstrip("/").endswith(":") or ":memory:" in url or url.endswith("://"))
+    return url.startswith("sqlite") and (
+        url.rstrip("/").endswith(":") or ":memory:" in url or url.endswith("://")
+    )
 
 
 def create_engine(url: str) -> AsyncEngine:

@@ -28,7 +28,7 @@ class Tokens:
 
     access_token: str
     refresh_token: str
-    token_type: str = "bearer"
+    token_type: str = "bearer"  # noqa: S105 (the OAuth2 token type, not a secret)
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,9 @@ async def create_api_key(ctx: Context, *, name: str | None) -> CreatedApiKey:
     """A new API key for the caller; only its hash and prefix are stored."""
     principal = ctx.require_principal()
     secret = generate_api_key()
-    key = ApiKey(user_id=principal.user_id, name=name, prefix=display_prefix(secret), key_hash=hash_api_key(secret))
+    key = ApiKey(
+        user_id=principal.user_id, name=name, prefix=display_prefix(secret), key_hash=hash_api_key(secret)
+    )
     async with ctx.sessions() as session:
         session.add(key)
         await session.commit()

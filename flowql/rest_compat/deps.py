@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import APIKeyCookie, APIKeyHeader, APIKeyQuery, HTTPAuthorizationCredentials, HTTPBearer
 
+from flowql.auth.csrf import check_csrf
 from flowql.auth.lookup import principal_from_credentials
 from flowql.context import Context
 from flowql.errors import Unauthenticated
@@ -51,6 +52,13 @@ async def optional_context(
             api_key=header_key or query_key,
             cookie_token=cookie,
         )
+    check_csrf(
+        principal,
+        method=request.method,
+        headers={k.lower(): v for k, v in request.headers.items()},
+        server_origin=f"{request.url.scheme}://{request.url.netloc}",
+        allowed_origins=services.settings.allowed_origins,
+    )
     return Context(
         settings=services.settings,
         sessions=services.sessions,

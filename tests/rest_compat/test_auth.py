@@ -18,7 +18,9 @@ async def test_login_returns_tokens_and_cookies(client: httpx.AsyncClient, alice
     assert r.cookies.get("refresh_token_lf") == body["refresh_token"]
 
 
-async def test_login_wrong_password_or_unknown_user_is_401(client: httpx.AsyncClient, alice: TestUser) -> None:
+async def test_login_wrong_password_or_unknown_user_is_401(
+    client: httpx.AsyncClient, alice: TestUser
+) -> None:
     bad = await client.post("/api/v1/login", data={"username": "alice", "password": "nope"})
     unknown = await client.post("/api/v1/login", data={"username": "zed", "password": "nope"})
     assert bad.status_code == unknown.status_code == 401
@@ -44,13 +46,17 @@ async def test_auto_login_on_gives_superuser_tokens(services: AppServices) -> No
         token = r.json()["access_token"]
         assert r.cookies.get("access_token_lf") == token
         # the token authenticates as the default superuser, by header and by cookie
-        key = await c.post("/api/v1/api_key/", json={"name": "k"}, headers={"Authorization": f"Bearer {token}"})
+        key = await c.post(
+            "/api/v1/api_key/", json={"name": "k"}, headers={"Authorization": f"Bearer {token}"}
+        )
         assert key.status_code == 200
         assert key.json()["api_key"].startswith("sk-")
 
 
 async def test_api_key_and_token_accepted(client: httpx.AsyncClient, alice: TestUser) -> None:
-    token = (await client.post("/api/v1/login", data={"username": "alice", "password": alice.password})).json()
+    token = (
+        await client.post("/api/v1/login", data={"username": "alice", "password": alice.password})
+    ).json()
     created = await client.post(
         "/api/v1/api_key/", json={"name": "ci"}, headers={"Authorization": f"Bearer {token['access_token']}"}
     )
@@ -66,7 +72,9 @@ async def test_api_key_and_token_accepted(client: httpx.AsyncClient, alice: Test
 
 
 async def test_refresh_token_is_not_an_access_token(client: httpx.AsyncClient, alice: TestUser) -> None:
-    tokens = (await client.post("/api/v1/login", data={"username": "alice", "password": alice.password})).json()
+    tokens = (
+        await client.post("/api/v1/login", data={"username": "alice", "password": alice.password})
+    ).json()
     client.cookies.clear()  # only the refresh token may be presented
     r = await client.post(
         "/api/v1/api_key/", json={}, headers={"Authorization": f"Bearer {tokens['refresh_token']}"}
@@ -87,3 +95,14 @@ async def test_public_routes(client: httpx.AsyncClient) -> None:
     r = await client.get("/api/v1/nothing-here")
     assert r.status_code == 404
     assert r.json() == {"detail": "Not Found"}
+
+
+async def test_cookie_only_state_change_needs_same_origin(client: httpx.AsyncClient, alice: TestUser) -> None:
+    r = await client.post("/api/v1/login", data={"username": "alice", "password": alice.password})
+    assert r.status_code == 200  # the client now holds the access_token_lf cookie
+    cross = await client.post("/api/v1/api_key/", json={}, headers={"Origin": "https://evil.example"})
+    assert cross.status_code == 403
+    missing = await client.post("/api/v1/api_key/", json={})
+    assert missing.status_code == 403
+    same = await client.post("/api/v1/api_key/", json={}, headers={"Origin": "http://testserver"})
+    assert same.status_code == 200
