@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from flowql import __version__
@@ -15,6 +15,11 @@ from flowql.rest_compat.errors import install_error_handlers
 from flowql.schema.app import graphql_router
 from flowql.services import AppServices, start_services
 from flowql.settings import Settings
+
+
+def rest_routers() -> list[APIRouter]:
+    """Every REST router the app serves (route paths carry their full prefix)."""
+    return [module.router for module in (health, auth, flows, run, monitor)]
 
 
 def create_app(settings: Settings | None = None, services: AppServices | None = None) -> FastAPI:
@@ -48,7 +53,7 @@ def create_app(settings: Settings | None = None, services: AppServices | None = 
             allow_headers=["*"],
         )
     install_error_handlers(app)
-    for module in (health, auth, flows, run, monitor):
-        app.include_router(module.router)
+    for router in rest_routers():
+        app.include_router(router)
     app.include_router(graphql_router(), prefix="/graphql")
     return app
