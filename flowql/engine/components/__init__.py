@@ -1,0 +1,20 @@
+"""Native components, keyed by Langflow ``data.type`` in :data:`registry`.
+
+Importing this package registers the built-ins: ``ChatInput``, ``ChatOutput``, ``TextInput``,
+``TextOutput``, ``Prompt`` / ``Prompt Template``. Extend it with ``registry.register(...)`` (see
+:mod:`flowql.engine.components.base`).
+"""
+
+from flowql.engine.components import io, prompt
+from flowql.engine.components.base import Component, ComponentRegistry, ComponentResult, registry
+from flowql.engine.context import ComponentContext
+
+__all__ = [
+    "Component",
+    "ComponentContext",
+    "ComponentRegistry",
+    "ComponentResult",
+    "io",
+    "prompt",
+    "registry",
+]

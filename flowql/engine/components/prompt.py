@@ -1,0 +1,77 @@
+"""The Prompt Template component (Langflow ``PromptComponent``, ``data.type`` ``Prompt`` or
+``Prompt Template``).
+
+``template`` holds ``{name}`` placeholders (``{{name}}`` with ``use_double_brackets``; with single
+brackets ``{{`` / ``}}`` are literal braces, as in Python ``str.format``). Each variable's value
+comes from the edge feeding the field of that name, else the field's value, else ``""``.
+The output ``prompt`` is a Message.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Mapping
+from typing import Any
+
+from flowql.engine.components.base import Component, ComponentResult, registry
+from flowql.engine.context import ComponentContext
+from flowql.engine.values import to_bool, to_text
+
+_DOUBLE = re.compile(r"\{\{\s*([^{}\s]+)\s*\}\}")
+
+
+def prompt_variables(template: str, double_brackets: bool = False) -> list[str]:
+    """The variable names of ``template`` in order of first appearance.
+
+    Raises ``ValueError`` for a single-bracket template whose braces do not balance.
+    """
+    if double_brackets:
+        names = _DOUBLE.findall(template)
+    else:
+        names = [name for _, name, _, _ in string.Formatter().parse(template) if name]
+    return list(dict.fromkeys(names))
+
+
+def fill_template(template: str, values: Mapping[str, str], double_brackets: bool = False) -> str:
+    """``template`` with each variable replaced by ``values[name]`` (missing → ``""``).
+
+    Raises ``ValueError`` for unbalanced single-bracket templates.
+    """
+    if double_brackets:
+        return _DOUBLE.sub(lambda m: values.get(m.group(1), ""), template)
+    parts: list[str] = []
+    for literal, name, _spec, _conversion in string.Formatter().parse(template):
+        parts.append(literal)
+        if name is not None:
+            parts.append(values.get(name, ""))
+    return "".join(parts)
+
+
+@registry.register("Prompt", "Prompt Template")
+class Prompt(Component):
+    """Fills ``template`` from its variables; output ``prompt`` (a Message)."""
+
+    display_name = "Prompt Template"
+
+    async def run(self, ctx: ComponentContext) -> ComponentResult:
+        """See the module docstring. A malformed template fails the vertex."""
+        template = ctx.text("template")
+        double = ctx.flag("use_double_brackets", False)
+        values = {name: to_text(ctx.field(name, "")) for name in prompt_variables(template, double)}
+        text = fill_template(template, values, double)
+        return ComponentResult({"prompt": ctx.new_message(text, "", "")})
+
+    @classmethod
+    def extra_tweak_fields(cls, template: Mapping[str, Any], tweak: Mapping[str, Any]) -> set[str]:
+        """A tweak of ``template`` re-derives the variables: the same tweak may set the new ones."""
+        new_template = tweak.get("template")
+        if not isinstance(new_template, str):
+            return set()
+        double_spec = template.get("use_double_brackets")
+        stored = double_spec.get("value") if isinstance(double_spec, Mapping) else False
+        double = to_bool(tweak.get("use_double_brackets", stored), False)
+        try:
+            return set(prompt_variables(new_template, double))
+        except ValueError:
+            return set()

@@ -1,0 +1,120 @@
+"""What a running component sees: its fields, its edge inputs, the run and the services."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from flowql.engine.graph import Vertex
+from flowql.engine.results import serialize_message
+from flowql.engine.types import ChatMessage, EngineEvent, EngineServices
+from flowql.engine.values import to_bool, to_text
+from flowql.errors import ComponentError, ComponentFailure
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """The upstream vertex of a message (Langflow ``properties.source``)."""
+
+    id: str
+    display_name: str
+
+    def as_properties(self) -> dict[str, Any]:
+        """``{"id", "display_name", "source"}``, both names the upstream's display name."""
+        return {"id": self.id, "display_name": self.display_name, "source": self.display_name}
+
+
+NULL_SOURCE: dict[str, Any] = {"id": None, "display_name": None, "source": None}
+
+
+@dataclass
+class ComponentContext:
+    """The context of one vertex execution.
+
+    ``inputs`` maps target field → value delivered by edges (a list when several edges feed one
+    field). ``upstream`` is the source of the vertex's first incoming edge. ``session_id`` is the
+    run's session (the request's, which wins over a component's ``session_id`` field).
+    """
+
+    vertex: Vertex
+    inputs: dict[str, Any]
+    services: EngineServices
+    session_id: str
+    flow_id: str
+    run_id: str
+    upstream: SourceInfo | None = None
+    used_fields: set[str] = field(default_factory=set)
+
+    def is_fed(self, name: str) -> bool:
+        """True when an edge feeds field ``name``."""
+        return name in self.inputs
+
+    def field(self, name: str, default: Any = None) -> Any:
+        """The value of field ``name``: the edge value when fed, else the template value.
+
+        A template field with ``load_from_db: true`` holds a variable name resolved from
+        ``services.variables``. Raises :class:`~flowql.errors.ComponentError` naming the component
+        and the variable when it is not set. Absent field → ``default``.
+        """
+        self.used_fields.add(name)
+        if name in self.inputs:
+            return self.inputs[name]
+        spec = self.vertex.template.get(name)
+        if spec is None or "value" not in spec:
+            return default
+        value = spec["value"]
+        if spec.get("load_from_db") and isinstance(value, str) and value:
+            return self._variable(name, value)
+        return value
+
+    def text(self, name: str, default: str = "") -> str:
+        """Field ``name`` as text (see :func:`~flowql.engine.values.to_text`)."""
+        value = self.field(name)
+        return default if value is None else to_text(value)
+
+    def flag(self, name: str, default: bool) -> bool:
+        """Field ``name`` as a bool."""
+        return to_bool(self.field(name), default)
+
+    def source_properties(self) -> dict[str, Any]:
+        """``properties.source`` for a message this vertex makes from its upstream's output."""
+        return self.upstream.as_properties() if self.upstream else dict(NULL_SOURCE)
+
+    def new_message(self, text: str, sender: str, sender_name: str, **extra: Any) -> ChatMessage:
+        """A fresh message of this run (new id, now), ``properties`` defaulting to a null source."""
+        properties = extra.pop("properties", None) or {"source": dict(NULL_SOURCE)}
+        return ChatMessage(
+            text=text,
+            sender=sender,
+            sender_name=sender_name,
+            session_id=self.session_id,
+            flow_id=self.flow_id,
+            run_id=self.run_id,
+            properties=properties,
+            **extra,
+        )
+
+    async def store_message(self, message: ChatMessage) -> ChatMessage:
+        """Store ``message`` via ``services.messages.add`` and emit ``add_message`` with the
+        stored message (Langflow's ``send_message``). Returns the stored message."""
+        stored = await self.services.messages.add(message)
+        await self.services.emit(EngineEvent("add_message", serialize_message(stored, include_id=True)))
+        return stored
+
+    def _variable(self, field_name: str, variable: str) -> str:
+        value = self.services.variables.get(variable)
+        if value is None:
+            message = (
+                f"Component '{self.vertex.display_name}' ({self.vertex.id}): variable '{variable}' "
+                f"for field '{field_name}' is not set"
+            )
+            raise ComponentError(
+                message,
+                ComponentFailure(
+                    component_id=self.vertex.id,
+                    display_name=self.vertex.display_name,
+                    error_type="MissingVariable",
+                    extra={"variable": variable, "field": field_name},
+                ),
+            )
+        return value

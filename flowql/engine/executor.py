@@ -1,0 +1,237 @@
+"""Run a flow: parse, plan, tweak, execute layers concurrently, collect outputs.
+
+Mirrors Langflow's ``POST /api/v1/run`` processing (``simplified_run_flow`` → ``Graph.arun``)
+with FlowQL's documented differences (design.md "Deliberate differences").
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from flowql.engine import events
+from flowql.engine.components import ComponentRegistry, ComponentResult, registry
+from flowql.engine.context import ComponentContext, SourceInfo
+from flowql.engine.graph import FlowGraph, Vertex, parse_flow
+from flowql.engine.plan import Plan, make_plan
+from flowql.engine.tweaks import apply_input_value, apply_tweaks
+from flowql.engine.types import EngineServices, RunOutcome, RunRequest, VertexOutput
+from flowql.engine.values import to_text
+from flowql.errors import ComponentError, ComponentFailure, DomainError, FieldProblem, InvalidInput
+
+
+async def run_flow(
+    flow_data: dict[str, Any],
+    request: RunRequest,
+    services: EngineServices,
+    *,
+    components: ComponentRegistry | None = None,
+) -> RunOutcome:
+    """Run ``flow_data`` (a flow's ``data``: ``{"nodes": [...], "edges": [...]}``) once.
+
+    Steps: parse (never mutating ``flow_data``), plan (start/stop ids, unsupported types, cycles)
+    before anything runs, apply tweaks then ``input_value``, run the planned vertices layer by
+    layer (a layer's vertices concurrently), and return the output vertices that ran, in
+    ``data.nodes`` order, chosen by ``output_component`` or ``output_type``.
+
+    Events go to ``services.emit`` (see :mod:`flowql.engine.events`); ``end`` is always the last
+    one, after ``error`` on failure or cancellation. ``components`` defaults to the global
+    :data:`~flowql.engine.components.registry`.
+
+    Raises :class:`~flowql.errors.InvalidInput` (bad structure, bad tweak, cycle, unknown
+    ``output_component`` / start / stop id), :class:`~flowql.errors.UnsupportedComponent`
+    (node id and type; nothing has run or been stored), :class:`~flowql.errors.ComponentError`
+    (a vertex failed; names its id and display name). ``asyncio.CancelledError`` propagates after
+    the running component tasks are cancelled.
+    """
+    started = time.perf_counter()
+    comps = components if components is not None else registry
+    try:
+        graph = parse_flow(flow_data)
+        plan = make_plan(
+            graph,
+            comps,
+            start_component_id=request.start_component_id,
+            stop_component_id=request.stop_component_id,
+        )
+        if request.output_component is not None and request.output_component not in graph.vertices:
+            message = f"output_component '{request.output_component}' is not a component of this flow"
+            raise InvalidInput(message, [FieldProblem("output_component", message)])
+        apply_tweaks(graph, request.tweaks, comps)
+        apply_input_value(graph, request.input_value, request.input_type, comps)
+        await services.emit(events.vertices_sorted(plan.layers[0] if plan.layers else [], plan.to_run))
+        await services.emit(events.build_start())
+        ran = await _Run(graph, plan, request, services, comps).execute()
+    except BaseException as exc:
+        await _terminate(services, exc, started)
+        raise
+    outcome = RunOutcome(
+        session_id=request.session_id,
+        run_id=request.run_id,
+        inputs={"input_value": request.input_value},
+        outputs=_select_outputs(graph, ran, request, comps),
+    )
+    await services.emit(events.end(time.perf_counter() - started))
+    return outcome
+
+
+async def _terminate(services: EngineServices, exc: BaseException, started: float) -> None:
+    """Best effort ``error`` + ``end`` so every event stream ends with exactly one ``end``."""
+    try:
+        await services.emit(events.error(exc))
+        await services.emit(events.end(time.perf_counter() - started))
+    except Exception:  # noqa: S110 - the original failure is what the caller must see
+        pass
+
+
+def _select_outputs(
+    graph: FlowGraph, ran: dict[str, VertexOutput], request: RunRequest, comps: ComponentRegistry
+) -> list[VertexOutput]:
+    if request.output_component is not None:
+        wanted = {request.output_component}
+    elif request.output_type == "debug":
+        wanted = set(graph.vertices)
+    else:
+        kinds = {"chat", "text"} if request.output_type == "any" else {request.output_type}
+        wanted = set()
+        for vertex in graph.vertices.values():
+            cls = comps.get(vertex.type)
+            if cls is not None and cls.output_kind in kinds:
+                wanted.add(vertex.id)
+    return [ran[v] for v in graph.vertices if v in wanted and v in ran]
+
+
+class _Run:
+    """The mutable state of one execution: results so far and the step count."""
+
+    def __init__(
+        self,
+        graph: FlowGraph,
+        plan: Plan,
+        request: RunRequest,
+        services: EngineServices,
+        comps: ComponentRegistry,
+    ) -> None:
+        self.graph = graph
+        self.plan = plan
+        self.request = request
+        self.services = services
+        self.comps = comps
+        self.results: dict[str, ComponentResult] = {}
+        self.outputs: dict[str, VertexOutput] = {}
+        self.steps = 0
+
+    async def execute(self) -> dict[str, VertexOutput]:
+        """Run every layer; the first failing vertex cancels its layer and ends the run."""
+        for layer in self.plan.layers:
+            tasks = [asyncio.create_task(self._run_vertex(v), name=f"flowql-vertex-{v}") for v in layer]
+            try:
+                await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+            finally:
+                pending = [t for t in tasks if not t.done()]
+                for task in pending:
+                    task.cancel()
+                if pending:
+                    await asyncio.gather(*pending, return_exceptions=True)
+            for task in tasks:
+                failure = None if task.cancelled() else task.exception()
+                if failure is not None:
+                    raise failure
+            for vertex_id, task in zip(layer, tasks, strict=True):
+                if task.cancelled():  # cancelled from inside, not by us: the run was not cancelled
+                    raise _cancelled_inside(self.graph.vertices[vertex_id])
+        return self.outputs
+
+    async def _run_vertex(self, vertex_id: str) -> None:
+        vertex = self.graph.vertices[vertex_id]
+        cls = self.comps.get(vertex.type)
+        assert cls is not None  # checked by make_plan
+        self.steps += 1
+        if self.steps > self.services.max_steps:
+            raise ComponentError(
+                f"The run exceeded its limit of {self.services.max_steps} steps",
+                ComponentFailure(vertex.id, vertex.display_name, error_type="StepLimit"),
+            )
+        inputs, upstream = self._inputs(vertex)
+        ctx = ComponentContext(
+            vertex=vertex,
+            inputs=inputs,
+            services=self.services,
+            session_id=self.request.session_id,
+            flow_id=self.request.flow_id,
+            run_id=self.request.run_id,
+            upstream=upstream,
+        )
+        started = time.perf_counter()
+        try:
+            result = await cls().run(ctx)
+        except DomainError:
+            raise
+        except Exception as exc:
+            message = f"Error building component '{vertex.display_name}' ({vertex.id}): {exc}"
+            failure = ComponentFailure(vertex.id, vertex.display_name, error_type=type(exc).__name__)
+            raise ComponentError(message, failure) from exc
+        seconds = time.perf_counter() - started
+        self.results[vertex_id] = result
+        output = _vertex_output(vertex, result)
+        self.outputs[vertex_id] = output
+        await self.services.emit(
+            events.end_vertex(
+                output,
+                next_vertices=self.plan.successors.get(vertex_id, []),
+                is_output=cls.output_kind is not None,
+                is_terminal=not self.graph.outgoing(vertex_id),
+                output_types=vertex.output_types,
+                seconds=seconds,
+            )
+        )
+
+    def _inputs(self, vertex: Vertex) -> tuple[dict[str, Any], SourceInfo | None]:
+        """Edge values by target field (a list when several edges feed one field) and the
+        upstream of the first incoming edge."""
+        collected: dict[str, list[Any]] = {}
+        upstream: SourceInfo | None = None
+        for edge in self.graph.incoming(vertex.id):
+            if edge.target_field is None or edge.source not in self.results:
+                continue
+            source = self.graph.vertices[edge.source]
+            value = _output_value(source, self.results[edge.source], edge.source_output)
+            if upstream is None:
+                cls = self.comps.get(source.type)
+                upstream = SourceInfo(source.id, (cls.display_name if cls else "") or source.display_name)
+            collected.setdefault(edge.target_field, []).append(value)
+        inputs = {name: values[0] if len(values) == 1 else values for name, values in collected.items()}
+        return inputs, upstream
+
+
+def _cancelled_inside(vertex: Vertex) -> ComponentError:
+    """A vertex task that ended cancelled although the run itself was not cancelled."""
+    message = f"Component '{vertex.display_name}' ({vertex.id}) was cancelled"
+    return ComponentError(message, ComponentFailure(vertex.id, vertex.display_name, error_type="Cancelled"))
+
+
+def _output_value(source: Vertex, result: ComponentResult, name: str | None) -> Any:
+    if name is not None and name in result.outputs:
+        return result.outputs[name]
+    if len(result.outputs) == 1:
+        return next(iter(result.outputs.values()))
+    message = f"Component '{source.display_name}' ({source.id}) produced no output '{name}'"
+    raise ComponentError(
+        message, ComponentFailure(source.id, source.display_name, error_type="MissingOutput")
+    )
+
+
+def _vertex_output(vertex: Vertex, result: ComponentResult) -> VertexOutput:
+    first_name = next(iter(result.outputs), None)
+    shown: Any = result.message if result.message is not None else result.outputs.get(first_name or "")
+    return VertexOutput(
+        component_id=vertex.id,
+        display_name=vertex.display_name,
+        component_type=vertex.type or "",
+        output_name=first_name,
+        text=None if shown is None else to_text(shown),
+        message=result.message,
+        results=dict(result.outputs),
+        stored_message=result.stored,
+    )
