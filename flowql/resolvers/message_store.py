@@ -1,0 +1,136 @@
+"""The services a run gets from the resolver layer: a DB-backed message store and variables.
+
+:class:`DbMessageStore` implements the engine's ``MessageStore`` protocol on the ``message``
+table, scoped to one owner and one flow: a conversation is (owner, flow, session_id), so two
+users using the same session string never see each other's messages.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import uuid
+from collections.abc import Iterator, Mapping
+from datetime import UTC
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from flowql.db.models import Message
+from flowql.engine import serialize_message
+from flowql.engine.types import ChatMessage
+
+#: Environment variables a flow may never read through ``load_from_db`` (server configuration
+#: such as the secret key or the database URL).
+BLOCKED_ENV_PREFIXES = ("FLOWQL_", "LANGFLOW_")
+
+
+class DbMessageStore:
+    """Stores chat messages as rows owned by ``user_id`` on flow ``flow_id``.
+
+    ``add`` commits the row (one short transaction) before returning, so a run's messages are
+    readable as soon as the run answers. The stored id is the message's id (a new UUID when the
+    message's id is not one; the returned message then carries it).
+    """
+
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], *, user_id: uuid.UUID, flow_id: uuid.UUID
+    ) -> None:
+        self._sessions = sessions
+        self._user_id = user_id
+        self._flow_id = flow_id
+
+    async def add(self, message: ChatMessage) -> ChatMessage:
+        """Persist ``message`` (``properties`` completed with Langflow's defaults) and return it."""
+        try:
+            message_id = uuid.UUID(message.id)
+        except ValueError:
+            message_id = uuid.uuid4()
+            message = dataclasses.replace(message, id=str(message_id))
+        row = Message(
+            id=message_id,
+            user_id=self._user_id,
+            flow_id=self._flow_id,
+            session_id=message.session_id,
+            sender=message.sender,
+            sender_name=message.sender_name,
+            text=message.text,
+            files=list(message.files),
+            properties=serialize_message(message)["properties"],
+            content_blocks=list(message.content_blocks),
+            category=message.category,
+            error=message.error,
+            edit=message.edit,
+            context_id=message.context_id,
+            run_id=message.run_id,
+            timestamp=message.timestamp,
+        )
+        async with self._sessions() as session:
+            session.add(row)
+            await session.commit()
+        return message
+
+    async def history(self, session_id: str, limit: int) -> list[ChatMessage]:
+        """The last ``limit`` messages of the session (this owner, this flow), oldest first."""
+        query = (
+            select(Message)
+            .where(
+                Message.user_id == self._user_id,
+                Message.flow_id == self._flow_id,
+                Message.session_id == session_id,
+            )
+            .order_by(Message.timestamp.desc(), Message.id.desc())
+            .limit(max(limit, 0))
+        )
+        async with self._sessions() as session:
+            rows = list(await session.scalars(query))
+        return [_to_chat_message(row) for row in reversed(rows)]
+
+
+def _to_chat_message(row: Message) -> ChatMessage:
+    timestamp = row.timestamp if row.timestamp.tzinfo else row.timestamp.replace(tzinfo=UTC)
+    return ChatMessage(
+        text=row.text,
+        sender=row.sender,
+        sender_name=row.sender_name,
+        session_id=row.session_id,
+        flow_id=str(row.flow_id) if row.flow_id else "",
+        run_id=row.run_id or "",
+        id=str(row.id),
+        timestamp=timestamp,
+        files=list(row.files or []),
+        properties=dict(row.properties or {}),
+        content_blocks=list(row.content_blocks or []),
+        category=row.category,
+        context_id=row.context_id or "",
+        error=row.error,
+        edit=row.edit,
+    )
+
+
+class RunVariables(Mapping[str, str]):
+    """``load_from_db`` variable lookup (design.md "Secrets and variables"): the request's
+    ``X-LANGFLOW-GLOBAL-VAR-<NAME>`` headers first, then the environment variable ``<NAME>``,
+    except server settings (``FLOWQL_*`` / ``LANGFLOW_*``), which flows never see."""
+
+    def __init__(self, headers: Mapping[str, str]) -> None:
+        self._headers = dict(headers)
+
+    @staticmethod
+    def _env_allowed(name: str) -> bool:
+        return not name.upper().startswith(BLOCKED_ENV_PREFIXES)
+
+    def __getitem__(self, name: str) -> str:
+        if name in self._headers:
+            return self._headers[name]
+        if self._env_allowed(name) and name in os.environ:
+            return os.environ[name]
+        raise KeyError(name)
+
+    def __iter__(self) -> Iterator[str]:
+        names = dict.fromkeys(self._headers)
+        names.update(dict.fromkeys(n for n in os.environ if self._env_allowed(n)))
+        return iter(names)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)

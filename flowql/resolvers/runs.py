@@ -1,0 +1,116 @@
+"""Running a stored flow: the one run resolver behind REST ``/api/v1/run``, GraphQL ``runFlow``
+and ``flowql run``."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+from sqlalchemy import select
+
+from flowql import engine
+from flowql.context import Context
+from flowql.db.models import Flow
+from flowql.engine.types import EngineServices, InputType, OutputType, RunOutcome, RunRequest
+from flowql.errors import FieldProblem, InvalidInput, NotFound
+from flowql.resolvers.flow_db import FLOW_NOT_FOUND
+from flowql.resolvers.flow_values import reject_non_finite
+from flowql.resolvers.message_store import DbMessageStore, RunVariables
+
+INPUT_TYPES: tuple[str, ...] = ("chat", "text", "any")
+OUTPUT_TYPES: tuple[str, ...] = ("chat", "text", "any", "debug")
+
+
+@dataclass
+class RunParams:
+    """What a caller asks of a run (Langflow ``SimplifiedAPIRequest`` without ``stream``).
+
+    ``input_value`` None leaves stored values alone (``""`` is an input); ``input_type`` is
+    chat|text|any, ``output_type`` chat|text|any|debug; ``output_component`` picks one output
+    vertex by id; ``tweaks`` per design.md "Tweaks"; ``session_id`` None (or ``""``) → the flow id.
+    """
+
+    input_value: str | None = None
+    input_type: str = "chat"
+    output_type: str = "chat"
+    output_component: str | None = None
+    tweaks: dict[str, Any] = field(default_factory=dict)
+    session_id: str | None = None
+
+
+def _check_params(params: RunParams) -> None:
+    problems: list[FieldProblem] = []
+    if params.input_type not in INPUT_TYPES:
+        problems.append(FieldProblem("input_type", f"must be one of {', '.join(INPUT_TYPES)}"))
+    if params.output_type not in OUTPUT_TYPES:
+        problems.append(FieldProblem("output_type", f"must be one of {', '.join(OUTPUT_TYPES)}"))
+    if params.input_value is not None and not isinstance(params.input_value, str):
+        problems.append(FieldProblem("input_value", "must be a string"))
+    if not isinstance(params.tweaks, dict):
+        problems.append(FieldProblem("tweaks", "must be an object"))
+    if problems:
+        detail = "; ".join(f"{p.path} {p.message}" for p in problems)
+        raise InvalidInput(f"Invalid run request: {detail}", problems)
+    reject_non_finite(params.tweaks, "tweaks")
+
+
+async def find_runnable_flow(ctx: Context, flow_id_or_name: str) -> Flow:
+    """The caller's flow whose id is ``flow_id_or_name`` (a UUID) or whose ``endpoint_name`` it is.
+
+    Raises Unauthenticated, NotFound("Flow not found") (also for another user's flow or name).
+    """
+    principal = ctx.require_principal()
+    query = select(Flow).where(Flow.user_id == principal.user_id)
+    try:
+        query = query.where(Flow.id == uuid.UUID(flow_id_or_name))
+    except ValueError:
+        query = query.where(Flow.endpoint_name == flow_id_or_name)
+    async with ctx.sessions() as session:
+        flow = await session.scalar(query)
+    if flow is None:
+        raise NotFound(FLOW_NOT_FOUND)
+    return flow
+
+
+async def run_flow(ctx: Context, *, flow_id_or_name: str, params: RunParams) -> RunOutcome:
+    """Run the caller's flow (Langflow ``POST /api/v1/run/{flow_id_or_name}``, non-streaming).
+
+    ``flow_id_or_name`` is a flow id or one of the caller's own ``endpoint_name``\\ s. The session
+    is ``params.session_id`` or, without one, the flow id; it is echoed in the outcome. Chat
+    components store their messages as the caller's rows on this flow and session (readable when
+    this returns). ``X-LANGFLOW-GLOBAL-VAR-*`` headers (``ctx.global_vars``) and the environment
+    resolve ``load_from_db`` fields.
+
+    Raises Unauthenticated; NotFound("Flow not found"); InvalidInput for bad params, an unknown
+    tweak key (named), a flow without data or a graph the engine rejects; UnsupportedComponent
+    (node id and type) before anything runs or is stored; ComponentError when a vertex fails.
+    """
+    principal = ctx.require_principal()
+    _check_params(params)
+    flow = await find_runnable_flow(ctx, flow_id_or_name)
+    if flow.data is None:
+        raise InvalidInput(f"Flow '{flow.name}' has no data to run", [FieldProblem("data", "missing")])
+    request = RunRequest(
+        flow_id=str(flow.id),
+        session_id=params.session_id or str(flow.id),
+        input_value=params.input_value,
+        input_type=cast(InputType, params.input_type),
+        output_type=cast(OutputType, params.output_type),
+        output_component=params.output_component or None,
+        tweaks=dict(params.tweaks),
+        flow_name=flow.name,
+    )
+    services = EngineServices(
+        messages=DbMessageStore(ctx.sessions, user_id=principal.user_id, flow_id=flow.id),
+        variables=RunVariables(ctx.global_vars),
+        max_steps=ctx.settings.max_run_steps,
+    )
+    return await engine.run_flow(flow.data, request, services)
+
+
+def run_response_body(outcome: RunOutcome) -> dict[str, Any]:
+    """The JSON body of Langflow's ``POST /api/v1/run`` for ``outcome``
+    (``{"session_id", "outputs": [{"inputs", "outputs": [...]}]}``), for front doors that may
+    not import the engine."""
+    return engine.run_response(outcome)
