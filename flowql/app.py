@@ -55,5 +55,5 @@ def create_app(settings: Settings | None = None, services: AppServices | None = 
     install_error_handlers(app)
     for router in rest_routers():
         app.include_router(router)
-    app.include_router(graphql_router(), prefix="/graphql")
+    app.include_router(graphql_router(settings), prefix="/graphql")
     return app

@@ -1,0 +1,1 @@
+"""GraphQL object types: thin shapes built from what resolvers return."""

@@ -1,0 +1,147 @@
+"""``Flow``, its components and the ``flows`` connection (Langflow ``FlowRead``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+import strawberry
+from strawberry.scalars import JSON
+
+from flowql.schema.records import FlowPageRecord, FlowRecord
+from flowql.schema.types.pagination import PageInfo
+
+
+@strawberry.enum(description="Who may run a flow without owning it (Langflow access_type).")
+class AccessType(Enum):
+    """Who may run a flow without owning it (Langflow ``access_type``)."""
+
+    PRIVATE = "PRIVATE"
+    PUBLIC = "PUBLIC"
+
+
+@strawberry.type(description="One vertex of a flow: node id, component type (data.type), display name.")
+class FlowComponent:
+    """One vertex of a flow: node id, component type (``data.type``) and display name."""
+
+    id: strawberry.ID
+    type: str
+    display_name: str
+
+
+def _components(data: object) -> list[FlowComponent]:
+    """The component nodes of Langflow flow JSON, in ``data.nodes`` order; note nodes and
+    nodes without a component type are skipped (design.md "Parsing")."""
+    nodes = data.get("nodes") if isinstance(data, dict) else None
+    if not isinstance(nodes, list):
+        return []
+    found: list[FlowComponent] = []
+    for node in nodes:
+        if not isinstance(node, dict) or node.get("type") == "noteNode":
+            continue
+        node_data = node.get("data")
+        node_id = node.get("id")
+        if not isinstance(node_data, dict) or not isinstance(node_id, str):
+            continue
+        component_type = node_data.get("type")
+        if not isinstance(component_type, str) or component_type in ("", "note"):
+            continue
+        inner = node_data.get("node")
+        display = inner.get("display_name") if isinstance(inner, dict) else None
+        found.append(
+            FlowComponent(
+                id=strawberry.ID(node_id),
+                type=component_type,
+                display_name=display if isinstance(display, str) and display else component_type,
+            )
+        )
+    return found
+
+
+def _flow_components(root: Flow) -> list[FlowComponent]:
+    return _components(root.data)
+
+
+@strawberry.type(
+    name="Flow",
+    description="A stored flow (Langflow FlowRead); data is the flow JSON (nodes, edges, viewport) as saved.",
+)
+class Flow:
+    """A stored flow. ``data`` is Langflow's flow JSON (nodes, edges, viewport), unchanged."""
+
+    id: strawberry.ID
+    name: str
+    description: str | None
+    icon: str | None
+    icon_bg_color: str | None
+    gradient: str | None
+    data: JSON | None
+    is_component: bool
+    endpoint_name: str | None
+    tags: list[str]
+    locked: bool
+    webhook: bool
+    mcp_enabled: bool
+    action_name: str | None
+    action_description: str | None
+    access_type: AccessType
+    updated_at: datetime
+
+    components: list[FlowComponent] = strawberry.field(
+        resolver=_flow_components,
+        description="The flow's component vertices, typed, in data.nodes order.",
+    )
+
+    @classmethod
+    def from_record(cls, flow: FlowRecord) -> Flow:
+        """Shape a stored flow."""
+        data: Any = flow.data
+        return cls(
+            id=strawberry.ID(str(flow.id)),
+            name=flow.name,
+            description=flow.description,
+            icon=flow.icon,
+            icon_bg_color=flow.icon_bg_color,
+            gradient=flow.gradient,
+            data=data,
+            is_component=bool(flow.is_component),
+            endpoint_name=flow.endpoint_name,
+            tags=list(flow.tags or []),
+            locked=bool(flow.locked),
+            webhook=bool(flow.webhook),
+            mcp_enabled=bool(flow.mcp_enabled),
+            action_name=flow.action_name,
+            action_description=flow.action_description,
+            access_type=AccessType.PUBLIC if flow.access_type == "PUBLIC" else AccessType.PRIVATE,
+            updated_at=flow.updated_at,
+        )
+
+
+@strawberry.type(description="A flow with its opaque keyset cursor.")
+class FlowEdge:
+    """A flow with its opaque keyset cursor."""
+
+    cursor: str
+    node: Flow
+
+
+@strawberry.type(description="A keyset page of the caller's flows, oldest first.")
+class FlowConnection:
+    """A page of the caller's flows."""
+
+    edges: list[FlowEdge]
+    page_info: PageInfo
+    total_count: int
+
+    @classmethod
+    def from_page(cls, page: FlowPageRecord) -> FlowConnection:
+        """Shape a ``flows_page`` result."""
+        edges = [FlowEdge(cursor=cursor, node=Flow.from_record(flow)) for cursor, flow in page.items]
+        return cls(
+            edges=edges,
+            page_info=PageInfo(
+                has_next_page=page.has_next_page, end_cursor=edges[-1].cursor if edges else None
+            ),
+            total_count=page.total_count,
+        )

@@ -1,0 +1,87 @@
+"""The ``/graphql`` endpoint itself: GraphiQL on GET, queries by GET, error masking."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from flowql.resolvers import users
+from tests.conftest import TestUser
+from tests.graphql.conftest import Gql, error_codes
+
+
+async def test_graphiql_on_get(client: httpx.AsyncClient) -> None:
+    response = await client.get("/graphql", headers={"Accept": "text/html"})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    assert "graphiql" in response.text.lower()
+
+
+async def test_query_by_get(client: httpx.AsyncClient, alice: TestUser) -> None:
+    response = await client.get("/graphql", params={"query": "{ me { username } }"}, headers=alice.headers)
+    assert response.json() == {"data": {"me": {"username": "alice"}}}
+
+
+async def test_mutation_by_get_is_refused(client: httpx.AsyncClient, gql: Gql, alice: TestUser) -> None:
+    response = await client.get(
+        "/graphql",
+        params={"query": 'mutation { createFlow(input: {name: "x"}) { __typename } }'},
+        headers=alice.headers,
+    )
+    assert response.status_code == 400
+    assert "mutations are not allowed" in response.text.lower()
+    body = await gql("{ flows { totalCount } }", headers=alice.headers)
+    assert body["data"]["flows"]["totalCount"] == 0
+
+
+async def test_unexpected_errors_are_masked(
+    gql: Gql, alice: TestUser, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def broken(_ctx: object) -> None:
+        raise RuntimeError('SELECT secret FROM "user" -- /srv/flowql/db.py line 3')
+
+    monkeypatch.setattr(users, "get_me", broken)
+    body = await gql("Me", headers=alice.headers)
+    assert body["data"] is None
+    assert body["errors"][0]["message"] == "Internal server error"
+    assert error_codes(body) == ["INTERNAL"]
+    assert "SELECT" not in str(body)
+    assert "SELECT secret" in caplog.text  # logged for the operator, not sent to the client
+
+
+async def test_syntax_error_has_a_code(gql: Gql, alice: TestUser) -> None:
+    body = await gql("{ me { ", headers=alice.headers)
+    assert body["data"] is None
+    assert error_codes(body) == ["GRAPHQL_VALIDATION_FAILED"]
+    assert "Syntax Error" in body["errors"][0]["message"]
+
+
+async def test_no_websocket_endpoint_until_subscriptions_exist(app: FastAPI) -> None:
+    sent: list[dict[str, Any]] = []
+    incoming = [{"type": "websocket.connect"}]
+
+    async def receive() -> dict[str, Any]:
+        return incoming.pop(0) if incoming else {"type": "websocket.disconnect", "code": 1000}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "websocket",
+        "asgi": {"version": "3.0"},
+        "path": "/graphql",
+        "raw_path": b"/graphql",
+        "root_path": "",
+        "query_string": b"",
+        "headers": [(b"host", b"testserver"), (b"sec-websocket-protocol", b"graphql-transport-ws")],
+        "subprotocols": ["graphql-transport-ws"],
+        "scheme": "ws",
+        "server": ("testserver", 80),
+        "client": ("127.0.0.1", 1234),
+        "state": {},
+    }
+    await app(scope, receive, send)
+    assert [m["type"] for m in sent] == ["websocket.close"]

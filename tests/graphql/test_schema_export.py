@@ -1,0 +1,45 @@
+"""The checked-in ``schema.graphql`` matches the code, and every ``queries/*.graphql`` operation
+is valid against it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from graphql import build_schema as parse_sdl
+from graphql import parse, validate
+
+from flowql.schema.build import build_schema
+from flowql.schema.export import export_schema
+from flowql.settings import Settings
+from tests.conftest import REPO_ROOT
+from tests.graphql.conftest import QUERIES_DIR
+
+SCHEMA_FILE = REPO_ROOT / "schema.graphql"
+
+
+def test_checked_in_schema_matches_the_code() -> None:
+    assert SCHEMA_FILE.read_text() == export_schema(), (
+        "schema.graphql is out of date: run `flowql export-schema -o schema.graphql`"
+    )
+
+
+def test_export_does_not_depend_on_settings() -> None:
+    limited = build_schema(Settings(graphql_max_depth=1, graphql_max_aliases=0))
+    assert limited.as_str() + "\n" == export_schema()
+
+
+def _query_files() -> list[Path]:
+    return sorted(QUERIES_DIR.glob("*.graphql"))
+
+
+def test_queries_folder_is_not_empty() -> None:
+    assert {p.stem for p in _query_files()} >= {"Me", "Flow", "Flows", "CreateFlow", "ImportFlow", "RunFlow"}
+
+
+@pytest.mark.parametrize("path", _query_files(), ids=lambda p: p.stem)
+def test_named_operation_is_valid(path: Path) -> None:
+    document = parse(path.read_text())
+    assert validate(parse_sdl(SCHEMA_FILE.read_text()), document) == []
+    names = [d.name.value for d in document.definitions if getattr(d, "name", None)]  # type: ignore[attr-defined]
+    assert names == [path.stem], "each file holds one operation named like the file"
