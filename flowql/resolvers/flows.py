@@ -19,6 +19,7 @@ from sqlalchemy import and_, delete, func, or_, select
 
 from flowql.context import Context
 from flowql.db.models import Flow
+from flowql.engine.graph import parse_flow
 from flowql.errors import FieldProblem, InvalidInput, NotFound
 from flowql.resolvers.flow_db import FLOW_NOT_FOUND, commit_or_conflict, ensure_endpoint_free, resolve_folder
 from flowql.resolvers.flow_import import import_flows
@@ -186,3 +187,28 @@ async def delete_flow(ctx: Context, *, flow_id: uuid.UUID) -> None:
         if result.scalar() is None:
             raise NotFound(FLOW_NOT_FOUND)
         await session.commit()
+
+
+@dataclass(frozen=True)
+class ComponentSummary:
+    """One component vertex of a flow: node id, component type (``data.type``), display name."""
+
+    id: str
+    type: str
+    display_name: str
+
+
+def flow_components(data: object) -> list[ComponentSummary]:
+    """The component vertices of stored flow JSON in ``data.nodes`` order, parsed the way the
+    engine parses them (note nodes and nodes without a type skipped); ``[]`` for no data."""
+    if not isinstance(data, dict):
+        return []
+    try:
+        graph = parse_flow(data)
+    except InvalidInput:
+        return []
+    return [
+        ComponentSummary(v.id, v.type, v.display_name or v.type)
+        for v in graph.vertices.values()
+        if v.type and v.type != "note"
+    ]

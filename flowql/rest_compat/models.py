@@ -32,8 +32,8 @@ def message_timestamp(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f UTC")
 
 
-class FlowCreateIn(BaseModel):
-    """Langflow ``FlowCreate``: ``name`` is required; ``id``/``user_id``/``updated_at`` are ignored."""
+class FlowBase(BaseModel):
+    """The writable fields shared by Langflow's ``FlowCreate`` and ``FlowRead``, with its defaults."""
 
     name: str
     description: str | None = None
@@ -50,6 +50,11 @@ class FlowCreateIn(BaseModel):
     action_name: str | None = None
     action_description: str | None = None
     access_type: AccessType = "PRIVATE"
+
+
+class FlowCreateIn(FlowBase):
+    """Langflow ``FlowCreate``: ``name`` is required; ``id``/``user_id``/``updated_at`` are ignored."""
+
     folder_id: uuid.UUID | None = None
 
 
@@ -83,27 +88,12 @@ class _FlowOut(BaseModel):
         return langflow_datetime(value)
 
 
-class FlowRead(_FlowOut):
+class FlowRead(FlowBase, _FlowOut):
     """Langflow ``FlowRead``: the stored flow, ``data`` exactly as saved. Fields FlowQL does not
     model yet (``flow_type``, ``a2a_*``, ``workspace_id``, ``name_key``, ``version_token``) carry
     Langflow's defaults."""
 
-    name: str
-    description: str | None = None
-    icon: str | None = None
-    icon_bg_color: str | None = None
-    gradient: str | None = None
-    data: dict[str, Any] | None = None
-    is_component: bool | None = False
     updated_at: datetime | None = None
-    webhook: bool | None = False
-    endpoint_name: str | None = None
-    tags: list[str] | None = None
-    locked: bool | None = False
-    mcp_enabled: bool | None = False
-    action_name: str | None = None
-    action_description: str | None = None
-    access_type: AccessType = "PRIVATE"
     flow_type: str = "workflow"
     a2a_enabled: bool | None = False
     a2a_card_overrides: dict[str, Any] | None = None

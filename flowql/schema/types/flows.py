@@ -9,6 +9,7 @@ from typing import Any
 import strawberry
 from strawberry.scalars import JSON
 
+from flowql.resolvers.flows import flow_components
 from flowql.schema.records import FlowPageRecord, FlowRecord
 from flowql.schema.types.pagination import PageInfo
 
@@ -30,37 +31,11 @@ class FlowComponent:
     display_name: str
 
 
-def _components(data: object) -> list[FlowComponent]:
-    """The component nodes of Langflow flow JSON, in ``data.nodes`` order; note nodes and
-    nodes without a component type are skipped (design.md "Parsing")."""
-    nodes = data.get("nodes") if isinstance(data, dict) else None
-    if not isinstance(nodes, list):
-        return []
-    found: list[FlowComponent] = []
-    for node in nodes:
-        if not isinstance(node, dict) or node.get("type") == "noteNode":
-            continue
-        node_data = node.get("data")
-        node_id = node.get("id")
-        if not isinstance(node_data, dict) or not isinstance(node_id, str):
-            continue
-        component_type = node_data.get("type")
-        if not isinstance(component_type, str) or component_type in ("", "note"):
-            continue
-        inner = node_data.get("node")
-        display = inner.get("display_name") if isinstance(inner, dict) else None
-        found.append(
-            FlowComponent(
-                id=strawberry.ID(node_id),
-                type=component_type,
-                display_name=display if isinstance(display, str) and display else component_type,
-            )
-        )
-    return found
-
-
 def _flow_components(root: Flow) -> list[FlowComponent]:
-    return _components(root.data)
+    return [
+        FlowComponent(id=strawberry.ID(c.id), type=c.type, display_name=c.display_name)
+        for c in flow_components(root.data)
+    ]
 
 
 @strawberry.type(
