@@ -17,6 +17,7 @@ from typing import Annotated, Any, NoReturn, TypeVar
 import typer
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from typer.exceptions import TyperException
 
 from flowql.errors import DomainError
 from flowql.settings import Settings
@@ -242,8 +243,19 @@ def run(
 
 
 def main() -> None:
-    """Console-script entry point (``flowql``)."""
-    app()
+    """Console-script entry point (``flowql``). Usage errors (unknown option, bad choice, missing
+    argument) also print one ``Error: ...`` line on stderr and exit 1."""
+    args = sys.argv[1:] or ["--help"]
+    try:
+        code = app(args, standalone_mode=False)
+    except typer.Abort:
+        typer.echo("Error: aborted", err=True)
+        sys.exit(1)
+    except TyperException as exc:  # click's usage errors: unknown option, bad choice, missing argument
+        message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+        typer.echo(f"Error: {' '.join(message.split())} (see 'flowql --help')", err=True)
+        sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

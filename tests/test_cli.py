@@ -258,3 +258,21 @@ def test_export_schema_prints_and_writes_the_sdl(tmp_path: Path) -> None:
     result = runner.invoke(app, ["export-schema", "--output", str(target)])
     assert (result.exit_code, result.stdout) == (0, "")
     assert target.read_text(encoding="utf-8") == sdl
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["run", "flow.json", "--input-type", "bogus"],
+        ["run"],
+        ["run", "flow.json", "--bogus"],
+        ["no-such-command"],
+    ],
+)
+def test_usage_errors_are_one_line_on_stderr_with_exit_code_1(args: list[str]) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "flowql.cli", *args], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 1
+    assert done.stdout == ""
+    assert done.stderr.startswith("Error: ") and done.stderr.count("\n") == 1

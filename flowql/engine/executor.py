@@ -60,6 +60,11 @@ async def run_flow(
             raise InvalidInput(message, [FieldProblem("output_component", message)])
         apply_tweaks(graph, request.tweaks, comps)
         apply_input_value(graph, request.input_value, request.input_type, comps)
+        for vertex_id in plan.to_run:
+            vertex = graph.vertices[vertex_id]
+            component = comps.get(vertex.type)
+            assert component is not None  # checked by make_plan
+            component.check(vertex)
         await services.emit(events.vertices_sorted(plan.layers[0] if plan.layers else [], plan.to_run))
         await services.emit(events.build_start())
         ran = await _Run(graph, plan, request, services, comps).execute()

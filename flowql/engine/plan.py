@@ -109,10 +109,22 @@ def _layers(order: list[str], succ: dict[str, list[str]]) -> list[list[str]]:
                     ready.add(target)
         current = [v for v in order if v in ready]
     if done != len(order):
-        stuck = [v for v in order if indegree[v] > 0]
+        on_cycles = _on_cycles({v for v in order if indegree[v] > 0}, succ)
+        stuck = [v for v in order if v in on_cycles]
         message = f"The flow has a cycle through {', '.join(stuck)} and no loop component to break it"
         raise InvalidInput(message, [FieldProblem(path="data.edges", message=message)])
     return layers
+
+
+def _on_cycles(blocked: set[str], succ: dict[str, list[str]]) -> set[str]:
+    """The blocked vertices that lie on a cycle: those left after repeatedly dropping the ones
+    with no successor among the rest (downstream vertices are blocked but not on a cycle)."""
+    remaining = set(blocked)
+    while True:
+        sinks = {v for v in remaining if not any(t in remaining for t in succ[v])}
+        if not sinks:
+            return remaining
+        remaining -= sinks
 
 
 def _require(graph: FlowGraph, vertex_id: str, name: str) -> None:

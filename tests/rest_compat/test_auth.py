@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import uuid
+
 import httpx
+from sqlalchemy import select
 
 from flowql.app import create_app
+from flowql.db.models import ApiKey
 from flowql.services import AppServices
 from tests.conftest import TestUser
 
@@ -106,3 +111,17 @@ async def test_cookie_only_state_change_needs_same_origin(client: httpx.AsyncCli
     assert missing.status_code == 403
     same = await client.post("/api/v1/api_key/", json={}, headers={"Origin": "http://testserver"})
     assert same.status_code == 200
+
+
+async def test_api_key_secret_is_shown_once_and_stored_only_hashed(
+    client: httpx.AsyncClient, alice: TestUser, services: AppServices
+) -> None:
+    r = await client.post("/api/v1/api_key/", json={"name": "once"}, headers=alice.headers)
+    secret = r.json()["api_key"]
+    async with services.sessions() as session:
+        row = await session.scalar(select(ApiKey).where(ApiKey.id == uuid.UUID(r.json()["id"])))
+    assert row is not None
+    assert row.key_hash == hashlib.sha256(secret.encode()).hexdigest()
+    stored = " ".join(str(getattr(row, c.key)) for c in ApiKey.__table__.columns)
+    assert secret not in stored
+    assert row.prefix == secret[:8]

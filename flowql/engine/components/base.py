@@ -23,6 +23,7 @@ from flowql.engine.types import ChatMessage
 
 if TYPE_CHECKING:
     from flowql.engine.context import ComponentContext
+    from flowql.engine.graph import Vertex
 
 IOKind = Literal["chat", "text"]
 
@@ -62,6 +63,12 @@ class Component:
         """Build the vertex's outputs. Raise any exception to fail the run (it becomes a
         :class:`~flowql.errors.ComponentError` naming the vertex)."""
         raise NotImplementedError
+
+    @classmethod
+    def check(cls, vertex: Vertex) -> None:
+        """Validate the vertex's fields (tweaks applied) before any vertex of the run starts, so a
+        bad value fails the run with nothing stored. Raise InvalidInput naming the vertex and
+        field. Default: nothing to check."""
 
     @classmethod
     def extra_tweak_fields(cls, template: Mapping[str, Any], tweak: Mapping[str, Any]) -> set[str]:

@@ -16,7 +16,9 @@ from typing import Any
 
 from flowql.engine.components.base import Component, ComponentResult, registry
 from flowql.engine.context import ComponentContext
+from flowql.engine.graph import Vertex
 from flowql.engine.values import to_bool, to_text
+from flowql.errors import FieldProblem, InvalidInput
 
 _DOUBLE = re.compile(r"\{\{\s*([^{}\s]+)\s*\}\}")
 
@@ -61,6 +63,21 @@ class Prompt(Component):
         values = {name: to_text(ctx.field(name, "")) for name in prompt_variables(template, double)}
         text = fill_template(template, values, double)
         return ComponentResult({"prompt": ctx.new_message(text, "", "")})
+
+    @classmethod
+    def check(cls, vertex: Vertex) -> None:
+        """A template whose braces do not balance is an InvalidInput naming the vertex, raised
+        before the run starts."""
+        spec = vertex.template.get("template", {})
+        template = spec.get("value")
+        double = to_bool(vertex.template.get("use_double_brackets", {}).get("value"), False)
+        if not isinstance(template, str) or double:
+            return
+        try:
+            prompt_variables(template)
+        except ValueError as exc:
+            message = f"Invalid template of '{vertex.display_name}' ({vertex.id}): {exc}"
+            raise InvalidInput(message, [FieldProblem(f"nodes.{vertex.id}.template", str(exc))]) from exc
 
     @classmethod
     def extra_tweak_fields(cls, template: Mapping[str, Any], tweak: Mapping[str, Any]) -> set[str]:

@@ -1,0 +1,37 @@
+"""``create_app(settings)`` on its own: the lifespan creates and migrates the database and, with
+auto-login, the default superuser (what ``flowql serve`` does)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+from sqlalchemy import select, text
+
+from flowql.app import create_app
+from flowql.db.models import User
+from flowql.services import AppServices
+from flowql.settings import Settings
+
+
+async def test_lifespan_migrates_a_new_database_and_creates_the_auto_login_user(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data", auto_login=True, secret_key="k" * 40)
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        services: AppServices = app.state.services
+        async with services.engine.connect() as conn:
+            version = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar()
+        assert version == "0001"
+        async with services.sessions() as session:
+            user = await session.scalar(select(User).where(User.username == settings.superuser))
+        assert user is not None and user.is_superuser
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
+            tokens = (await client.get("/api/v1/auto_login")).json()
+            me = await client.post(
+                "/graphql",
+                json={"query": "{ me { username isSuperuser } }"},
+                headers={"Authorization": f"Bearer {tokens['access_token']}"},
+            )
+        assert me.json()["data"]["me"] == {"username": settings.superuser, "isSuperuser": True}
+    assert (tmp_path / "data" / "flowql.db").exists()
