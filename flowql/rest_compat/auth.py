@@ -37,7 +37,6 @@ class ApiKeyCreated(BaseModel):
     name: str | None
     api_key: str
     user_id: uuid.UUID
-    created_at: datetime
     last_used_at: datetime | None
     total_uses: int
     is_active: bool = True
@@ -95,7 +94,6 @@ async def create_api_key(ctx: Ctx, body: ApiKeyCreate) -> ApiKeyCreated:
         name=key.name,
         api_key=created.secret,
         user_id=key.user_id,
-        created_at=key.created_at,
         last_used_at=key.last_used_at,
         total_uses=key.total_uses,
     )

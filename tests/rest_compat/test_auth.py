@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import uuid
+from pathlib import Path
 
 import httpx
 from sqlalchemy import select
@@ -125,3 +127,13 @@ async def test_api_key_secret_is_shown_once_and_stored_only_hashed(
     stored = " ".join(str(getattr(row, c.key)) for c in ApiKey.__table__.columns)
     assert secret not in stored
     assert row.prefix == secret[:8]
+
+
+async def test_api_key_answer_has_the_peer_keys(
+    client: httpx.AsyncClient, alice: TestUser, shared_dir: Path
+) -> None:
+    peer = json.loads((shared_dir / "peer" / "samples" / "api_key_create_response.json").read_text())
+    r = await client.post("/api/v1/api_key/", json={"name": "bench"}, headers=alice.headers)
+    assert r.status_code == 200
+    assert set(r.json()) == set(peer)
+    assert r.json()["user_id"] == str(alice.id) and r.json()["name"] == "bench"
