@@ -24,7 +24,7 @@ from typing import Any
 
 import httpx
 
-from tests.conftest import find_shared_dir
+from tests.shared_files import find_shared_dir
 
 #: Every case in ``shared/flows/cases`` (a test checks the folder holds exactly these).
 CASE_NAMES: tuple[str, ...] = ("echo", "prompt", "branches", "tweak", "two-vars", "hello-world")

@@ -8,7 +8,6 @@ is absent, except under ``CI`` where they fail.
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -28,25 +27,15 @@ from flowql.resolvers.auth import create_api_key
 from flowql.resolvers.users import create_user
 from flowql.services import AppServices, start_services
 from flowql.settings import Settings
-
-REPO_ROOT = Path(__file__).resolve().parents[1]
-
-
-def find_shared_dir() -> Path | None:
-    """``FLOWQL_SHARED_DIR`` or ``../shared`` beside the checkout, when it exists."""
-    path = Path(os.environ.get("FLOWQL_SHARED_DIR", REPO_ROOT.parent / "shared"))
-    return path if (path / "flows").is_dir() else None
+from tests import shared_files
+from tests.shared_files import require_shared
 
 
 @pytest.fixture(scope="session")
 def shared_dir() -> Path:
     """The shared reference folder; skips without it (fails under CI)."""
-    path = find_shared_dir()
-    if path is None:
-        if os.environ.get("CI"):
-            pytest.fail("shared/ not found (set FLOWQL_SHARED_DIR); CI must run the compat tests")
-        pytest.skip("shared/ not found: set FLOWQL_SHARED_DIR to run the compatibility tests")
-    return path
+    require_shared("flows")
+    return shared_files.shared_dir()
 
 
 @pytest.fixture(scope="session")

@@ -1,8 +1,9 @@
-"""Small flows in Langflow's JSON format, written by hand for FlowQL's own tests (no ``code``).
+"""Small flows in Langflow's JSON format, written by hand for FlowQL's own tests.
 
-``flow(nodes, edges)`` wraps them; ``chat_input``, ``chat_output``, ``text_input``,
-``text_output`` and ``prompt`` make nodes; ``edge(src, out, dst, field)`` joins them with both
-handle forms Langflow writes (objects under ``data`` and ``œ``-quoted strings).
+``node``/``edge`` build nodes and edges (edges in both handle forms Langflow writes: objects
+under ``data`` and ``œ``-quoted strings); ``chat_in``, ``chat_out``, ``text_in``, ``text_out`` and
+``prompt`` make the core components; ``flow`` wraps nodes and edges as a create body. Every node
+carries a ``code`` field that would exit the process if it were ever executed.
 """
 
 from __future__ import annotations
@@ -11,117 +12,92 @@ import json
 from typing import Any
 
 
-def _field(value: Any, type_: str = "str", **extra: Any) -> dict[str, Any]:
-    return {"value": value, "type": type_, "show": True, "required": False, **extra}
+def field(value: Any, **extra: Any) -> dict[str, Any]:
+    return {"value": value, "type": "str", "show": True, "load_from_db": False, **extra}
 
 
-def _node(
+def node(
     node_id: str,
     type_: str,
-    display_name: str,
-    template: dict[str, Any],
+    fields: dict[str, Any],
     outputs: list[str],
-    **node_extra: Any,
+    display_name: str | None = None,
 ) -> dict[str, Any]:
+    """A Langflow node; ``fields`` values are field dicts or plain values."""
+    template = {k: v if isinstance(v, dict) else field(v) for k, v in fields.items()}
+    template["code"] = field("raise SystemExit('never executed')", show=False)
     return {
         "id": node_id,
         "type": "genericNode",
-        "position": {"x": 0, "y": 0},
         "data": {
             "id": node_id,
             "type": type_,
             "node": {
-                "display_name": display_name,
+                "display_name": display_name or type_,
                 "template": {"_type": "Component", **template},
-                "outputs": [{"name": name, "types": ["Message"], "selected": "Message"} for name in outputs],
-                **node_extra,
+                "outputs": [{"name": o, "types": ["Message"]} for o in outputs],
             },
         },
     }
 
 
-def chat_input(node_id: str = "ChatInput-a", value: str = "") -> dict[str, Any]:
-    """A Chat Input node (output ``message``)."""
-    return _node(
+def edge(
+    source: str, output: str, target: str, field_name: str, *, strings_only: bool = False
+) -> dict[str, Any]:
+    """An edge in both handle forms (or only the ``œ`` string form)."""
+    src = {"dataType": "X", "id": source, "name": output, "output_types": ["Message"]}
+    tgt = {"fieldName": field_name, "id": target, "inputTypes": ["Message"], "type": "str"}
+
+    def q(obj: dict[str, Any]) -> str:
+        return json.dumps(obj).replace('"', "œ")
+
+    out: dict[str, Any] = {
+        "id": f"e-{source}-{target}-{field_name}",
+        "source": source,
+        "target": target,
+        "sourceHandle": q(src),
+        "targetHandle": q(tgt),
+    }
+    if not strings_only:
+        out["data"] = {"sourceHandle": src, "targetHandle": tgt}
+    return out
+
+
+def text_in(node_id: str = "TextInput-1", value: str = "hello") -> dict[str, Any]:
+    return node(node_id, "TextInput", {"input_value": value}, ["text"], "Text Input")
+
+
+def text_out(node_id: str = "TextOutput-1") -> dict[str, Any]:
+    return node(node_id, "TextOutput", {"input_value": ""}, ["text"], "Text Output")
+
+
+def chat_in(node_id: str = "ChatInput-1", value: str = "hi") -> dict[str, Any]:
+    return node(
         node_id,
         "ChatInput",
-        "Chat Input",
-        {
-            "input_value": _field(value),
-            "sender": _field("User"),
-            "sender_name": _field("User"),
-            "session_id": _field(""),
-            "should_store_message": _field(True, "bool"),
-        },
+        {"input_value": value, "sender": "User", "sender_name": "User", "should_store_message": True},
         ["message"],
+        "Chat Input",
     )
 
 
-def chat_output(node_id: str = "ChatOutput-a") -> dict[str, Any]:
-    """A Chat Output node (input ``input_value``, output ``message``)."""
-    return _node(
+def chat_out(node_id: str = "ChatOutput-1") -> dict[str, Any]:
+    return node(
         node_id,
         "ChatOutput",
-        "Chat Output",
-        {
-            "input_value": _field("", input_types=["Data", "DataFrame", "Message"]),
-            "sender": _field("Machine"),
-            "sender_name": _field("AI"),
-            "session_id": _field(""),
-            "should_store_message": _field(True, "bool"),
-            "data_template": _field("{text}"),
-            "clean_data": _field(True, "bool"),
-        },
+        {"input_value": "", "sender": "Machine", "sender_name": "AI", "should_store_message": True},
         ["message"],
+        "Chat Output",
     )
-
-
-def text_input(node_id: str = "TextInput-a", value: str = "") -> dict[str, Any]:
-    """A Text Input node (output ``text``)."""
-    return _node(node_id, "TextInput", "Text Input", {"input_value": _field(value)}, ["text"])
-
-
-def text_output(node_id: str = "TextOutput-a") -> dict[str, Any]:
-    """A Text Output node (output ``text``)."""
-    return _node(node_id, "TextOutput", "Text Output", {"input_value": _field("")}, ["text"])
 
 
 def prompt(
     node_id: str, template: str, variables: dict[str, str], display_name: str = "Prompt"
 ) -> dict[str, Any]:
     """A Prompt node whose ``variables`` (name → stored value) appear in ``template``."""
-    fields = {name: _field(value, input_types=["Message"]) for name, value in variables.items()}
-    return _node(
-        node_id,
-        "Prompt",
-        display_name,
-        {"template": _field(template, "prompt"), **fields},
-        ["prompt"],
-        custom_fields={"template": list(variables)},
-    )
-
-
-def edge(source: str, output: str, target: str, field: str) -> dict[str, Any]:
-    """An edge from ``source``'s output ``output`` to ``target``'s field ``field``."""
-    source_handle = {
-        "dataType": source.split("-")[0],
-        "id": source,
-        "name": output,
-        "output_types": ["Message"],
-    }
-    target_handle = {"fieldName": field, "id": target, "inputTypes": ["Message"], "type": "str"}
-
-    def encode(handle: dict[str, Any]) -> str:
-        return json.dumps(handle, separators=(",", ":")).replace('"', "œ")
-
-    return {
-        "id": f"reactflow__edge-{source}-{target}-{field}",
-        "source": source,
-        "target": target,
-        "sourceHandle": encode(source_handle),
-        "targetHandle": encode(target_handle),
-        "data": {"sourceHandle": source_handle, "targetHandle": target_handle},
-    }
+    made = node(node_id, "Prompt", {"template": template, **variables}, ["prompt"], display_name)
+    made["data"]["node"]["custom_fields"] = {"template": list(variables)}
+    return made
 
 
 def flow(name: str, nodes: list[dict[str, Any]], edges: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
@@ -133,20 +109,26 @@ def flow(name: str, nodes: list[dict[str, Any]], edges: list[dict[str, Any]], **
     }
 
 
-def echo_flow(name: str = "echo") -> dict[str, Any]:
-    """Chat Input → Chat Output."""
-    return flow(
-        name, [chat_input(), chat_output()], [edge("ChatInput-a", "message", "ChatOutput-a", "input_value")]
-    )
-
-
 def prompt_flow(name: str = "prompt", template: str = "You said: {input_value}") -> dict[str, Any]:
     """Chat Input → Prompt(``template`` with ``{input_value}``) → Chat Output."""
     return flow(
         name,
-        [chat_input(), prompt("Prompt-a", template, {"input_value": ""}), chat_output()],
+        [
+            chat_in("ChatInput-a", ""),
+            prompt("Prompt-a", template, {"input_value": ""}),
+            chat_out("ChatOutput-a"),
+        ],
         [
             edge("ChatInput-a", "message", "Prompt-a", "input_value"),
             edge("Prompt-a", "prompt", "ChatOutput-a", "input_value"),
         ],
+    )
+
+
+def echo_flow(name: str = "echo") -> dict[str, Any]:
+    """Chat Input → Chat Output."""
+    return flow(
+        name,
+        [chat_in("ChatInput-a", ""), chat_out("ChatOutput-a")],
+        [edge("ChatInput-a", "message", "ChatOutput-a", "input_value")],
     )

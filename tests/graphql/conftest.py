@@ -13,7 +13,7 @@ import pytest
 
 from flowql.app import create_app
 from flowql.services import AppServices
-from tests.conftest import REPO_ROOT
+from tests.shared_files import REPO_ROOT
 
 QUERIES_DIR = REPO_ROOT / "queries"
 

@@ -17,7 +17,7 @@ from tests.graphql.conftest import Gql, error_codes, post_upload
 def _simple_flow_data() -> dict[str, Any]:
     data: dict[str, Any] = fb.flow(
         "simple",
-        [fb.chat_input("ChatInput-q"), fb.chat_output("ChatOutput-q")],
+        [fb.chat_in("ChatInput-q", ""), fb.chat_out("ChatOutput-q")],
         [fb.edge("ChatInput-q", "message", "ChatOutput-q", "input_value")],
     )["data"]
     return data

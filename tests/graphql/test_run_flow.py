@@ -52,7 +52,7 @@ async def run(gql: Gql, user: TestUser, flow_id: str, run_fields: dict[str, Any]
 
 
 def _case_requests() -> list[Any]:
-    from tests.conftest import find_shared_dir
+    from tests.shared_files import find_shared_dir
 
     shared = find_shared_dir()
     if shared is None:

@@ -12,8 +12,8 @@ from graphql import parse, validate
 from flowql.schema.build import build_schema
 from flowql.schema.export import export_schema
 from flowql.settings import Settings
-from tests.conftest import REPO_ROOT
 from tests.graphql.conftest import QUERIES_DIR
+from tests.shared_files import REPO_ROOT
 
 SCHEMA_FILE = REPO_ROOT / "schema.graphql"
 

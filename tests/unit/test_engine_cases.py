@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from flowql.engine import RunRequest, run_flow, run_response, serialize_message
+from tests.shared_files import load_json, shared_available
 from tests.unit._engine_helpers import CASES, load_case, request_from_body, services
-from tests.unit._shared import load_json, shared_available
 
 
 def _case_params() -> list[Any]:

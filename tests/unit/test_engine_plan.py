@@ -9,8 +9,8 @@ import pytest
 
 from flowql.engine import RunRequest, run_flow
 from flowql.errors import InvalidInput, UnsupportedComponent
+from tests.shared_files import load_json, require_shared
 from tests.unit._engine_helpers import edge, load_case, node, services, text_in, text_out
-from tests.unit._shared import load_json, require_shared
 
 
 def _captured_events(name: str) -> list[dict[str, Any]]:

@@ -14,8 +14,8 @@ from flowql.engine.components import Component, ComponentContext, ComponentRegis
 from flowql.engine.components import io as builtin_io
 from flowql.engine.components import prompt as builtin_prompt
 from flowql.errors import ComponentError
+from tests.shared_files import require_shared
 from tests.unit._engine_helpers import chat_in, chat_out, edge, load_case, node, services, text_in, text_out
-from tests.unit._shared import require_shared
 
 HANG_GUARD = 10.0  # seconds; only guards against hangs, never asserts timing
 

@@ -11,8 +11,8 @@ import pytest
 from flowql.engine import validate_flow_data
 from flowql.engine.graph import parse_flow
 from flowql.errors import InvalidInput
+from tests.shared_files import load_json, require_shared
 from tests.unit._engine_helpers import chat_in, chat_out, edge, load_case
-from tests.unit._shared import load_json, require_shared
 
 
 def _flow_files() -> list[Path]:

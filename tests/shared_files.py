@@ -13,11 +13,18 @@ from typing import Any
 
 import pytest
 
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
 
 def shared_dir() -> Path:
     """The shared folder: ``$FLOWQL_SHARED_DIR`` or ``<repo>/../shared``."""
-    default = Path(__file__).resolve().parents[2] / ".." / "shared"
-    return Path(os.environ.get("FLOWQL_SHARED_DIR", default))
+    return Path(os.environ.get("FLOWQL_SHARED_DIR", REPO_ROOT.parent / "shared"))
+
+
+def find_shared_dir() -> Path | None:
+    """The shared folder when it holds ``flows/``, else ``None`` (for parametrizing at collection)."""
+    path = shared_dir()
+    return path if (path / "flows").is_dir() else None
 
 
 def shared_available(*parts: str) -> bool:
