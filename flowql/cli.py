@@ -19,7 +19,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from typer.exceptions import TyperException
 
-from flowql.errors import DomainError
+from flowql.errors import DomainError, InvalidInput
+from flowql.resolvers.flow_import import parse_flow_file
 from flowql.settings import Settings
 
 T = TypeVar("T")
@@ -178,15 +179,13 @@ def create_user(
 
 def _parse_flow_file(path: Path) -> object:
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except OSError as exc:
         fail(f"cannot read {path}: {exc.strerror or exc}")
-    except UnicodeDecodeError:
-        fail(f"{path} is not UTF-8 text")
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        fail(f"{path} is not valid JSON: {exc}")
+        return parse_flow_file(raw)
+    except InvalidInput as exc:
+        fail(f"{path}: {exc.message}")
 
 
 def _parse_tweaks(tweaks: str | None) -> dict[str, Any]:

@@ -96,3 +96,32 @@ async def test_flow_round_trip_and_run_on_postgres(pg_services: AppServices) -> 
             "/api/v1/monitor/messages", params={"flow_id": flow_id, "session_id": "pg-s"}, headers=headers
         )
         assert [m["text"] for m in messages.json()] == ["hi", "You said: hi"]
+
+
+async def test_postgres_refuses_unstorable_text_with_a_clean_422(pg_services: AppServices) -> None:
+    ctx = Context(settings=pg_services.settings, sessions=pg_services.sessions)
+    user = await create_user(ctx, username="pg-text", password="pw-pg-text")
+    key = await create_api_key(
+        replace(ctx, principal=Principal(user.id, user.username, False, "api_key")), name="k"
+    )
+    headers = {"x-api-key": key.secret}
+    app = create_app(services=pg_services)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        flow = (await client.post("/api/v1/flows/", json=prompt_flow("pg text"), headers=headers)).json()
+        attempts = [
+            await client.post(
+                f"/api/v1/run/{flow['id']}",
+                json={"input_value": "my secret", "session_id": "s" * 300},
+                headers=headers,
+            ),
+            await client.post(f"/api/v1/run/{flow['id']}", json={"input_value": "a\u0000b"}, headers=headers),
+            await client.post("/api/v1/flows/", json={"name": "a\u0000b"}, headers=headers),
+            await client.get("/api/v1/monitor/messages", params={"session_id": "a\u0000b"}, headers=headers),
+        ]
+        for r in attempts:
+            assert r.status_code == 422, r.text
+            assert "INSERT" not in r.text and "SELECT" not in r.text and "my secret" not in r.text
+        messages = await client.get(
+            "/api/v1/monitor/messages", params={"flow_id": flow["id"]}, headers=headers
+        )
+        assert messages.json() == []

@@ -18,7 +18,8 @@ from flowql.context import Context
 from flowql.db.base import utcnow
 from flowql.db.models import ApiKey, User
 from flowql.errors import PermissionDenied, Unauthenticated
-from flowql.resolvers.users import create_user_in
+from flowql.resolvers.input_checks import check_text, text_problem
+from flowql.resolvers.users import USERNAME_MAX, create_user_in
 from flowql.settings import Settings
 
 
@@ -74,6 +75,9 @@ async def auto_login(ctx: Context) -> Tokens:
 async def login(ctx: Context, *, username: str, password: str) -> Tokens:
     """Tokens for a user whose password matches. Raises Unauthenticated (401) otherwise,
     with the same message for an unknown user, a wrong password and an inactive user."""
+    if text_problem(username, USERNAME_MAX) is not None:
+        verify_password(password, None)  # same cost as any failed login
+        raise Unauthenticated("Incorrect username or password")
     async with ctx.sessions() as session:
         user = await session.scalar(select(User).where(User.username == username))
         ok = verify_password(password, user.password_hash if user else None)
@@ -87,6 +91,7 @@ async def login(ctx: Context, *, username: str, password: str) -> Tokens:
 async def create_api_key(ctx: Context, *, name: str | None) -> CreatedApiKey:
     """A new API key for the caller; only its hash and prefix are stored."""
     principal = ctx.require_principal()
+    check_text(name, "name", 255)
     secret = generate_api_key()
     key = ApiKey(
         user_id=principal.user_id, name=name, prefix=display_prefix(secret), key_hash=hash_api_key(secret)

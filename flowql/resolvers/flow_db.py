@@ -7,6 +7,7 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
 
 from flowql.db.models import Flow, Project
 from flowql.errors import Conflict, NotFound
@@ -51,9 +52,13 @@ async def ensure_endpoint_free(
 
 
 async def commit_or_conflict(session: AsyncSession) -> None:
-    """Commit; a uniqueness race (two writers, same endpoint_name) becomes Conflict."""
+    """Commit; a uniqueness race (two writers, same endpoint_name or id) becomes Conflict, an
+    update of a flow deleted meanwhile NotFound("Flow not found")."""
     try:
         await session.commit()
+    except StaleDataError as exc:  # the flow was deleted by a concurrent request
+        await session.rollback()
+        raise NotFound(FLOW_NOT_FOUND) from exc
     except IntegrityError as exc:
         await session.rollback()
         raise Conflict("A flow with these values already exists (endpoint_name in use)") from exc

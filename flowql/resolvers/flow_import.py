@@ -12,6 +12,10 @@ from flowql.db.models import Flow
 from flowql.errors import Conflict, FieldProblem, InvalidInput
 from flowql.resolvers.flow_db import commit_or_conflict, ensure_endpoint_free, resolve_folder
 from flowql.resolvers.flow_values import WRITABLE_FIELDS, clean_flow_values, parse_uuid
+from flowql.resolvers.input_checks import parse_json_document
+
+#: Tries of an import whose ids a concurrent import took between the check and the commit.
+IMPORT_ATTEMPTS = 3
 
 #: Keys of an exported flow that an import uses; everything else in the file is ignored
 #: (``last_tested_version``, ``user_id``, the exporter's ``folder_id``, ...).
@@ -80,20 +84,44 @@ async def import_flows(ctx: Context, *, payload: object, folder_id: uuid.UUID | 
     if len(endpoint_names) != len(set(endpoint_names)):
         raise Conflict("The file uses the same endpoint_name for more than one flow")
 
-    async with ctx.sessions() as session:
-        target = await resolve_folder(session, principal.user_id, folder_id)
-        for name in endpoint_names:
-            await ensure_endpoint_free(session, principal.user_id, name)
-        asked = [w for w in wanted if w is not None]
-        taken: set[uuid.UUID] = set()
-        if asked:
-            taken = set(await session.scalars(select(Flow.id).where(Flow.id.in_(asked))))
-        flows: list[Flow] = []
-        for values, want in zip(cleaned, wanted, strict=True):
-            flow_id = want if want is not None and want not in taken else uuid.uuid4()
-            taken.add(flow_id)
-            values["folder_id"] = target
-            flows.append(Flow(id=flow_id, user_id=principal.user_id, **values))
-        session.add_all(flows)
-        await commit_or_conflict(session)
-        return flows
+    for attempt in range(IMPORT_ATTEMPTS):
+        async with ctx.sessions() as session:
+            target = await resolve_folder(session, principal.user_id, folder_id)
+            for name in endpoint_names:
+                await ensure_endpoint_free(session, principal.user_id, name)
+            asked = [w for w in wanted if w is not None]
+            taken: set[uuid.UUID] = set()
+            if asked:
+                taken = set(await session.scalars(select(Flow.id).where(Flow.id.in_(asked))))
+            flows = [
+                Flow(id=flow_id, user_id=principal.user_id, **{**values, "folder_id": target})
+                for values, flow_id in zip(cleaned, _assign_ids(wanted, taken), strict=True)
+            ]
+            session.add_all(flows)
+            try:
+                await commit_or_conflict(session)
+            except Conflict:
+                # A concurrent import took an id between the check and the commit: look again
+                # (a real endpoint_name clash is then reported by ensure_endpoint_free).
+                if attempt + 1 == IMPORT_ATTEMPTS:
+                    raise
+                continue
+            return flows
+    raise AssertionError("unreachable")
+
+
+def _assign_ids(wanted: list[uuid.UUID | None], taken: set[uuid.UUID]) -> list[uuid.UUID]:
+    """Each flow's id: the file's when free (not taken, not used earlier in the file), else new."""
+    used = set(taken)
+    ids: list[uuid.UUID] = []
+    for want in wanted:
+        flow_id = want if want is not None and want not in used else uuid.uuid4()
+        used.add(flow_id)
+        ids.append(flow_id)
+    return ids
+
+
+def parse_flow_file(raw: bytes | str) -> object:
+    """The JSON document of an uploaded or local flow file (UTF-8, BOM allowed).
+    Raises InvalidInput naming ``file`` for anything that is not storable JSON."""
+    return parse_json_document(raw, "file")

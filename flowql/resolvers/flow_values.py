@@ -7,7 +7,6 @@ partial write behind. Every problem is collected and raised once as
 
 from __future__ import annotations
 
-import math
 import re
 import uuid
 from collections.abc import Mapping
@@ -15,6 +14,7 @@ from typing import Any
 
 from flowql.engine import validate_flow_data
 from flowql.errors import FieldProblem, InvalidInput
+from flowql.resolvers.input_checks import check_json, text_problem
 
 #: Fields a caller may set (Langflow ``FlowCreate`` minus the server-owned ones).
 WRITABLE_FIELDS = frozenset(
@@ -70,7 +70,7 @@ _NOT_NULL_ON_UPDATE = frozenset({"name", "data", "folder_id", "access_type", *_B
 
 ACCESS_TYPES = ("PRIVATE", "PUBLIC")
 NAME_MAX = 255
-_ENDPOINT_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
+_ENDPOINT_NAME = re.compile(r"[A-Za-z0-9_-]+")
 
 
 def parse_uuid(value: object, field: str) -> uuid.UUID:
@@ -135,25 +135,8 @@ def clean_flow_values(values: Mapping[str, Any], *, partial: bool) -> dict[str, 
         raise InvalidInput(f"Invalid flow fields: {detail}", problems)
     if "data" in out:
         validate_flow_data(out["data"])
-        reject_non_finite(out["data"], "data")
+        check_json(out["data"], "data")
     return out
-
-
-def reject_non_finite(value: object, field: str) -> None:
-    """InvalidInput naming ``field`` when ``value`` holds NaN or ±Infinity anywhere (Python's JSON
-    parser accepts them, but they are not JSON and could never be sent back)."""
-    stack: list[object] = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, float) and not math.isfinite(item):
-            raise InvalidInput(
-                f"{field} contains a non-finite number (NaN or Infinity), which is not valid JSON",
-                [FieldProblem(field, "non-finite number")],
-            )
-        if isinstance(item, dict):
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
 
 
 def _check(key: str, value: Any, out: dict[str, Any]) -> str | None:
@@ -161,8 +144,9 @@ def _check(key: str, value: Any, out: dict[str, Any]) -> str | None:
     if key == "name":
         if not isinstance(value, str) or not value.strip():
             return "must be a non-empty string"
-        if len(value) > NAME_MAX:
-            return f"must be at most {NAME_MAX} characters"
+        problem = text_problem(value, NAME_MAX)
+        if problem is not None:
+            return problem
     elif key == "data":
         if value is not None and not isinstance(value, dict):
             return "must be an object with 'nodes' and 'edges'"
@@ -177,6 +161,9 @@ def _check(key: str, value: Any, out: dict[str, Any]) -> str | None:
     elif key == "tags":
         if value is not None and (not isinstance(value, list) or not all(isinstance(t, str) for t in value)):
             return "must be a list of strings"
+        problems = [text_problem(tag, NAME_MAX) for tag in value or []]
+        if any(problems):
+            return f"each tag {next(p for p in problems if p)}"
     elif key == "access_type":
         if value not in ACCESS_TYPES:
             return "must be PRIVATE or PUBLIC"
@@ -189,8 +176,8 @@ def _check(key: str, value: Any, out: dict[str, Any]) -> str | None:
         limit = _TEXT_FIELDS[key]
         if value is not None and not isinstance(value, str):
             return "must be a string"
-        if limit is not None and isinstance(value, str) and len(value) > limit:
-            return f"must be at most {limit} characters"
+        if isinstance(value, str) and (problem := text_problem(value, limit)) is not None:
+            return problem
     out[key] = value
     return None
 
@@ -199,7 +186,7 @@ def _check_endpoint_name(value: Any, out: dict[str, Any]) -> str | None:
     if value is None or value == "":
         out["endpoint_name"] = None
         return None
-    if not isinstance(value, str) or not _ENDPOINT_NAME.match(value):
+    if not isinstance(value, str) or not _ENDPOINT_NAME.fullmatch(value):
         return "must contain only letters, numbers, hyphens and underscores"
     if len(value) > NAME_MAX:
         return f"must be at most {NAME_MAX} characters"

@@ -22,7 +22,21 @@ from flowql.db.models import Flow
 from flowql.engine.graph import parse_flow
 from flowql.errors import FieldProblem, InvalidInput, NotFound
 from flowql.resolvers.flow_db import FLOW_NOT_FOUND, commit_or_conflict, ensure_endpoint_free, resolve_folder
-from flowql.resolvers.flow_import import import_flows
+from flowql.resolvers.flow_import import import_flows, parse_flow_file
+
+__all__ = [
+    "ComponentSummary",
+    "FlowPage",
+    "create_flow",
+    "delete_flow",
+    "flow_components",
+    "flows_page",
+    "get_flow",
+    "import_flows",
+    "list_flows",
+    "parse_flow_file",
+    "update_flow",
+]
 from flowql.resolvers.flow_values import clean_flow_values
 
 __all__ = [

@@ -14,11 +14,14 @@ from collections.abc import Iterator, Mapping
 from datetime import UTC
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from flowql.db.models import Message
 from flowql.engine import serialize_message
 from flowql.engine.types import ChatMessage
+from flowql.errors import NotFound
+from flowql.resolvers.input_checks import check_text
 
 #: Environment variables a flow may never read through ``load_from_db`` (server configuration
 #: such as the secret key or the database URL).
@@ -41,7 +44,11 @@ class DbMessageStore:
         self._flow_id = flow_id
 
     async def add(self, message: ChatMessage) -> ChatMessage:
-        """Persist ``message`` (``properties`` completed with Langflow's defaults) and return it."""
+        """Persist ``message`` (``properties`` completed with Langflow's defaults) and return it.
+
+        Raises InvalidInput naming a field the database cannot store (too long, NUL, lone
+        surrogate), NotFound when the flow was deleted meanwhile, RuntimeError (with no SQL in
+        it) for any other database failure."""
         try:
             message_id = uuid.UUID(message.id)
         except ValueError:
@@ -65,9 +72,18 @@ class DbMessageStore:
             run_id=message.run_id,
             timestamp=message.timestamp,
         )
+        for name, limit in (("session_id", 255), ("sender", 64), ("sender_name", 255), ("context_id", 255)):
+            check_text(getattr(message, name), name, limit)
+        check_text(message.text, "text")
         async with self._sessions() as session:
             session.add(row)
-            await session.commit()
+            try:
+                await session.commit()
+            except IntegrityError as exc:  # the flow was deleted while it ran
+                raise NotFound("Flow not found") from exc
+            except SQLAlchemyError:
+                # Never let the statement or its parameters reach a client through the error.
+                raise RuntimeError("the message could not be stored") from None
         return message
 
     async def history(self, session_id: str, limit: int) -> list[ChatMessage]:

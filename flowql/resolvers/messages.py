@@ -8,6 +8,8 @@ from sqlalchemy import select
 
 from flowql.context import Context
 from flowql.db.models import Message
+from flowql.resolvers.input_checks import check_text
+from flowql.resolvers.runs import SESSION_ID_MAX
 
 
 async def list_messages(
@@ -17,9 +19,10 @@ async def list_messages(
     (Langflow ``GET /api/v1/monitor/messages?flow_id=&session_id=``).
 
     Only rows owned by the caller are read, so another user's flow id or session string yields
-    nothing. Raises Unauthenticated.
+    nothing. Raises Unauthenticated; InvalidInput for a session id no message can have.
     """
     principal = ctx.require_principal()
+    check_text(session_id, "session_id", SESSION_ID_MAX)
     query = select(Message).where(Message.user_id == principal.user_id)
     if flow_id is not None:
         query = query.where(Message.flow_id == flow_id)

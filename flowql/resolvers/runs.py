@@ -15,11 +15,13 @@ from flowql.db.models import Flow
 from flowql.engine.types import EngineServices, InputType, OutputType, RunOutcome, RunRequest
 from flowql.errors import FieldProblem, InvalidInput, NotFound
 from flowql.resolvers.flow_db import FLOW_NOT_FOUND
-from flowql.resolvers.flow_values import reject_non_finite
+from flowql.resolvers.input_checks import check_json, text_problem
 from flowql.resolvers.message_store import DbMessageStore, RunVariables
 
 INPUT_TYPES: tuple[str, ...] = ("chat", "text", "any")
 OUTPUT_TYPES: tuple[str, ...] = ("chat", "text", "any", "debug")
+#: Longest session id (the ``message.session_id`` column).
+SESSION_ID_MAX = 255
 
 
 @dataclass
@@ -49,10 +51,14 @@ def _check_params(params: RunParams) -> None:
         problems.append(FieldProblem("input_value", "must be a string"))
     if not isinstance(params.tweaks, dict):
         problems.append(FieldProblem("tweaks", "must be an object"))
+    for name, limit in (("input_value", None), ("session_id", SESSION_ID_MAX), ("output_component", 255)):
+        value = getattr(params, name)
+        if isinstance(value, str) and (problem := text_problem(value, limit)) is not None:
+            problems.append(FieldProblem(name, problem))
     if problems:
         detail = "; ".join(f"{p.path} {p.message}" for p in problems)
         raise InvalidInput(f"Invalid run request: {detail}", problems)
-    reject_non_finite(params.tweaks, "tweaks")
+    check_json(params.tweaks, "tweaks")
 
 
 async def find_runnable_flow(ctx: Context, flow_id_or_name: str) -> Flow:
@@ -61,6 +67,8 @@ async def find_runnable_flow(ctx: Context, flow_id_or_name: str) -> Flow:
     Raises Unauthenticated, NotFound("Flow not found") (also for another user's flow or name).
     """
     principal = ctx.require_principal()
+    if text_problem(flow_id_or_name, 255) is not None:
+        raise NotFound(FLOW_NOT_FOUND)  # no stored id or endpoint_name can look like this
     query = select(Flow).where(Flow.user_id == principal.user_id)
     try:
         query = query.where(Flow.id == uuid.UUID(flow_id_or_name))

@@ -12,8 +12,10 @@ from flowql.auth.passwords import hash_password
 from flowql.context import Context
 from flowql.db.models import Project, User
 from flowql.errors import Conflict, InvalidInput, NotFound
+from flowql.resolvers.input_checks import check_text
 
 DEFAULT_PROJECT_NAME = "Starter Project"
+USERNAME_MAX = 255
 DEFAULT_PROJECT_DESCRIPTION = "Manage your own flows. Download and upload projects."
 
 
@@ -32,6 +34,8 @@ async def create_user_in(
     username = username.strip()
     if not username or not password:
         raise InvalidInput("username and password must not be empty")
+    check_text(username, "username", USERNAME_MAX)
+    check_text(password, "password")
     user = User(
         id=uuid.uuid4(),
         username=username,

@@ -3,14 +3,13 @@ and ``POST /api/v1/flows/upload/``. Parse → resolver → shape; errors are map
 
 from __future__ import annotations
 
-import json
 import math
 import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Query, UploadFile
 
-from flowql.errors import FieldProblem, InvalidInput, TooLarge
+from flowql.errors import TooLarge
 from flowql.resolvers import flows as flow_resolvers
 from flowql.rest_compat.deps import Ctx
 from flowql.rest_compat.models import (
@@ -99,21 +98,6 @@ async def delete_flow(ctx: Ctx, flow_id: uuid.UUID) -> FlowDeleted:
     return FlowDeleted()
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
-
-
-def parse_json_upload(content: bytes) -> object:
-    """The JSON document in an uploaded file (UTF-8, BOM allowed); InvalidInput (422) otherwise."""
-    try:
-        return json.loads(content.decode("utf-8-sig"), parse_constant=_reject_constant)
-    except (UnicodeDecodeError, ValueError) as exc:
-        reason = "not UTF-8 text" if isinstance(exc, UnicodeDecodeError) else str(exc)
-        raise InvalidInput(
-            f"The uploaded file is not valid JSON ({reason})", [FieldProblem("file", "not valid JSON")]
-        ) from exc
-
-
 @router.post("/flows/upload/", status_code=201, response_model=list[FlowRead])
 async def upload_flows(
     ctx: Ctx, file: Annotated[UploadFile, File()], folder_id: uuid.UUID | None = None
@@ -125,6 +109,6 @@ async def upload_flows(
     content = await file.read(limit + 1)
     if len(content) > limit:
         raise TooLarge(f"The file is larger than {ctx.settings.max_file_size_upload} MB")
-    payload = parse_json_upload(content)
+    payload = flow_resolvers.parse_flow_file(content)
     flows = await flow_resolvers.import_flows(ctx, payload=payload, folder_id=folder_id)
     return [flow_read(f) for f in flows]

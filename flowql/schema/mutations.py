@@ -3,7 +3,6 @@ failures become union members through :mod:`flowql.schema.errors`."""
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 import strawberry
@@ -53,11 +52,7 @@ async def _read_json_upload(file: object, max_mb: int) -> object:
         raise InvalidInput("file must be an uploaded file", [FieldProblem("file", "not a file")])
     if len(raw) > limit:
         raise TooLarge(f"The file exceeds the upload limit of {max_mb} MB")
-    try:
-        payload: object = json.loads(raw)
-    except ValueError:
-        raise InvalidInput("The file is not valid JSON", [FieldProblem("file", "not valid JSON")]) from None
-    return payload
+    return flows.parse_flow_file(raw)
 
 
 async def import_flow(

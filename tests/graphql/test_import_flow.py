@@ -65,11 +65,9 @@ async def test_same_file_twice_gets_a_new_id(client: httpx.AsyncClient, alice: T
 
 async def test_not_json_is_a_validation_error(client: httpx.AsyncClient, gql: Gql, alice: TestUser) -> None:
     [result] = await upload(client, alice, b"{not json")
-    assert result == {
-        "__typename": "ValidationError",
-        "message": "The file is not valid JSON",
-        "fields": [{"path": "file", "message": "not valid JSON"}],
-    }
+    assert result["__typename"] == "ValidationError"
+    assert result["message"].startswith("file is not valid JSON (Expecting property name")
+    assert result["fields"] == [{"path": "file", "message": "not valid JSON"}]
     assert await names(gql, alice) == []
 
 
