@@ -16,6 +16,9 @@ from flowql.schema.app import graphql_router
 from flowql.services import AppServices, start_services
 from flowql.settings import Settings
 
+#: Bytes allowed on top of ``FLOWQL_MAX_FILE_SIZE_UPLOAD`` for multipart boundaries and headers.
+MULTIPART_OVERHEAD = 64 * 1024
+
 
 def rest_routers() -> list[APIRouter]:
     """Every REST router the app serves (route paths carry their full prefix)."""
@@ -41,7 +44,9 @@ def create_app(settings: Settings | None = None, services: AppServices | None = 
             if owned:
                 await svc.close()
 
-    app = FastAPI(title="FlowQL", version=__version__, lifespan=lifespan)
+    # No request body may exceed the upload limit (plus room for multipart framing): 413.
+    max_body = settings.max_file_size_upload * 1024 * 1024 + MULTIPART_OVERHEAD
+    app = FastAPI(title="FlowQL", version=__version__, lifespan=lifespan, max_body_size=max_body)
     if services is not None:
         app.state.services = services
     if settings.allowed_origins:

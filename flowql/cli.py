@@ -21,6 +21,7 @@ from typer.exceptions import TyperException
 
 from flowql.errors import DomainError, InvalidInput
 from flowql.resolvers.flow_import import parse_flow_file
+from flowql.resolvers.input_checks import parse_json_document
 from flowql.settings import Settings
 
 T = TypeVar("T")
@@ -77,6 +78,9 @@ def run_async(coro: Coroutine[Any, Any, T]) -> T:
         fail(f"database error: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
     except OSError as exc:
         fail(f"cannot open the database: {exc.strerror or exc}")
+    except Exception as exc:  # e.g. asyncpg's connection errors, which SQLAlchemy passes through
+        first_line = str(exc).splitlines()[0] if str(exc) else ""
+        fail(f"{type(exc).__name__}: {first_line}" if first_line else type(exc).__name__)
 
 
 def _safe_url(url: str) -> str:
@@ -89,7 +93,9 @@ def _safe_url(url: str) -> str:
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Bind address (default 127.0.0.1 or FLOWQL_HOST).")] = None,
-    port: Annotated[int | None, typer.Option(help="Port (default 7860 or FLOWQL_PORT).")] = None,
+    port: Annotated[
+        int | None, typer.Option(min=1, max=65535, help="Port (default 7860 or FLOWQL_PORT).")
+    ] = None,
 ) -> None:
     """Serve the REST and GraphQL API with uvicorn; the database is migrated on start-up.
 
@@ -192,9 +198,9 @@ def _parse_tweaks(tweaks: str | None) -> dict[str, Any]:
     if tweaks is None:
         return {}
     try:
-        value = json.loads(tweaks)
-    except json.JSONDecodeError as exc:
-        fail(f"--tweaks is not valid JSON: {exc}")
+        value = parse_json_document(tweaks, "--tweaks")
+    except InvalidInput as exc:
+        fail(exc.message)
     if not isinstance(value, dict):
         fail("--tweaks must be a JSON object")
     return value

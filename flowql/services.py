@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from flowql.db.migrate import migrate
-from flowql.db.session import create_engine, create_session_factory
+from flowql.db.session import create_engine, create_session_factory, is_memory_sqlite
 from flowql.settings import Settings
 
 
@@ -25,11 +27,23 @@ class AppServices:
 
 
 async def start_services(settings: Settings, *, run_migrations: bool = True) -> AppServices:
-    """Open the database (creating ``data_dir`` for a file database) and migrate it."""
+    """Open the database (creating ``data_dir`` for a file database) and migrate it.
+
+    Raises FileNotFoundError when a SQLite file's folder does not exist, and the driver's or
+    SQLAlchemy's error when the database cannot be opened (the engine is disposed first).
+    """
     url = settings.resolved_database_url
     if url.startswith("sqlite") and str(settings.data_dir) in url:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
+    if url.startswith("sqlite") and not is_memory_sqlite(url):
+        folder = Path(make_url(url).database or ".").parent
+        if not folder.is_dir():
+            raise FileNotFoundError(f"the folder {folder} of the SQLite database does not exist")
     engine = create_engine(url)
     if run_migrations:
-        await migrate(engine)
+        try:
+            await migrate(engine)
+        except BaseException:
+            await engine.dispose()
+            raise
     return AppServices(settings=settings, engine=engine, sessions=create_session_factory(engine))

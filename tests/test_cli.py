@@ -276,3 +276,26 @@ def test_usage_errors_are_one_line_on_stderr_with_exit_code_1(args: list[str]) -
     assert done.returncode == 1
     assert done.stdout == ""
     assert done.stderr.startswith("Error: ") and done.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        ["--tweaks", '{"a": ' + "[" * 1100 + "]" * 1100 + "}"],
+        ["--database-url", "sqlite:////nonexistent-flowql-dir/x.db"],
+        ["--database-url", "postgresql://flowql-no-such-role:x@127.0.0.1:1/none"],
+    ],
+    ids=["deep-tweaks", "missing-sqlite-folder", "unreachable-postgres"],
+)
+def test_bad_tweaks_or_database_are_one_error_line(shared_dir: Path, extra: list[str]) -> None:
+    flow_file = shared_dir / "flows" / "cases" / "prompt.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "flowql.cli", "run", str(flow_file), *extra],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert done.stdout == ""
+    assert done.stderr.startswith("Error: ") and done.stderr.count("\n") == 1, done.stderr

@@ -10,6 +10,7 @@ has a target handle with ``name`` and no ``fieldName``.
 from __future__ import annotations
 
 import copy
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -128,7 +129,7 @@ def _parse_vertex(node: dict[str, Any], index: int) -> Vertex:
     display_name = inner.get("display_name") or data.get("display_name") or node["id"]
     return Vertex(
         id=node["id"],
-        type=_str_or_none(data.get("type")),
+        type=_type_name(data.get("type")),
         display_name=str(display_name),
         template=template,
         outputs=outputs,
@@ -144,6 +145,13 @@ def _dict(value: object) -> dict[str, Any]:
 
 def _list(value: object) -> list[Any]:
     return value if isinstance(value, list) else []
+
+
+def _type_name(value: object) -> str | None:
+    """``data.type`` as text (a non-string value is kept in its JSON form so errors can name it)."""
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value)
 
 
 def _str_or_none(value: object) -> str | None:

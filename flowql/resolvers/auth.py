@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,6 +22,9 @@ from flowql.errors import PermissionDenied, Unauthenticated
 from flowql.resolvers.input_checks import check_text, text_problem
 from flowql.resolvers.users import USERNAME_MAX, create_user_in
 from flowql.settings import Settings
+
+#: Host names that always mean this machine.
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
 
 
 @dataclass(frozen=True)
@@ -63,10 +67,24 @@ async def ensure_default_superuser(session: AsyncSession, settings: Settings) ->
     return user
 
 
-async def auto_login(ctx: Context) -> Tokens:
-    """Tokens for the default superuser. Raises PermissionDenied (403) when auto-login is off."""
+def _is_trusted_host(host: str, allowed_origins: list[str]) -> bool:
+    if host.lower() in LOOPBACK_HOSTS:
+        return True
+    return any(urlsplit(origin).hostname == host.lower() for origin in allowed_origins)
+
+
+async def auto_login(ctx: Context, *, host: str) -> Tokens:
+    """Tokens for the default superuser (Langflow ``GET /api/v1/auto_login``).
+
+    ``host`` is the host the request was addressed to: only a loopback name or the host of one
+    of ``FLOWQL_ALLOWED_ORIGINS`` may receive tokens, so a page whose domain was rebound to
+    127.0.0.1 cannot take them. Raises PermissionDenied (403) when auto-login is off or the
+    host is not trusted.
+    """
     if not ctx.settings.resolved_auto_login:
         raise PermissionDenied("Auto login is disabled. Please enable it in the settings")
+    if not _is_trusted_host(host, ctx.settings.allowed_origins):
+        raise PermissionDenied(f"Auto login is only answered on this machine's own address, not {host!r}")
     async with ctx.sessions() as session:
         user = await ensure_default_superuser(session, ctx.settings)
     return issue_tokens(ctx.settings, user)

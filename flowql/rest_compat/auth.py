@@ -6,11 +6,11 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Response
+from fastapi import APIRouter, Form, Request, Response
 from pydantic import BaseModel
 
 from flowql.resolvers import auth as auth_resolvers
-from flowql.rest_compat.deps import Ctx, OptionalCtx
+from flowql.rest_compat.deps import Ctx, PublicCtx
 from flowql.settings import Settings
 
 router = APIRouter(prefix="/api/v1", tags=["auth"])
@@ -64,16 +64,17 @@ def _set_token_cookies(response: Response, settings: Settings, tokens: auth_reso
 
 
 @router.get("/auto_login", response_model=TokenOut)
-async def auto_login(ctx: OptionalCtx, response: Response) -> TokenOut:
-    """Tokens (JSON and cookies) for the default superuser; 403 when auto-login is off."""
-    tokens = await auth_resolvers.auto_login(ctx)
+async def auto_login(ctx: PublicCtx, request: Request, response: Response) -> TokenOut:
+    """Tokens (JSON and cookies) for the default superuser; 403 when auto-login is off or the
+    request names a host other than this machine (DNS rebinding)."""
+    tokens = await auth_resolvers.auto_login(ctx, host=request.url.hostname or "")
     _set_token_cookies(response, ctx.settings, tokens)
     return TokenOut(**tokens.__dict__)
 
 
 @router.post("/login", response_model=TokenOut)
 async def login(
-    ctx: OptionalCtx,
+    ctx: PublicCtx,
     response: Response,
     username: Annotated[str, Form()],
     password: Annotated[str, Form()],

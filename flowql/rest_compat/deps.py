@@ -67,6 +67,13 @@ async def optional_context(
     )
 
 
+def public_context(request: Request) -> Context:
+    """A Context without a principal, for allow-listed routes that take no credentials
+    (login, auto-login): a stale cookie must not get in their way."""
+    services = app_services(request)
+    return Context(settings=services.settings, sessions=services.sessions)
+
+
 async def required_context(ctx: Annotated[Context, Depends(optional_context)]) -> Context:
     """A Context with a principal, else 401."""
     if ctx.principal is None:
@@ -74,5 +81,6 @@ async def required_context(ctx: Annotated[Context, Depends(optional_context)]) -
     return ctx
 
 
+PublicCtx = Annotated[Context, Depends(public_context)]
 OptionalCtx = Annotated[Context, Depends(optional_context)]
 Ctx = Annotated[Context, Depends(required_context)]

@@ -85,3 +85,60 @@ async def test_no_websocket_endpoint_until_subscriptions_exist(app: FastAPI) -> 
     }
     await app(scope, receive, send)
     assert [m["type"] for m in sent] == ["websocket.close"]
+
+
+DEEP = "[" * 1100 + "]" * 1100
+UPLOAD_MUTATION = '"query":"mutation($f:Upload!){importFlow(file:$f){__typename}}","variables":{"f":null}'
+
+
+@pytest.mark.parametrize(
+    "request_kwargs",
+    [
+        {"content": b'{"query":"{__typename} #\xff"}', "headers": {"content-type": "application/json"}},
+        {
+            "content": b'{"query":"{__typename}","operationName":"\\ud800"}',
+            "headers": {"content-type": "application/json"},
+        },
+        {
+            "content": ('{"query":"{__typename}","variables":{"v":' + DEEP + "}}").encode(),
+            "headers": {"content-type": "application/json"},
+        },
+        {"content": b"{not json", "headers": {"content-type": "application/json"}},
+        {"json": [{"query": "{__typename}"}]},
+        {"content": b"{__typename}", "headers": {"content-type": "text/plain"}},
+        {
+            "files": {
+                "operations": (None, "{" + UPLOAD_MUTATION + "}"),
+                "map": (None, "[]"),
+                "0": ("f.json", b"{}"),
+            }
+        },
+        {
+            "files": {
+                "operations": (None, "[{" + UPLOAD_MUTATION + "}]"),
+                "map": (None, '{"0":["variables.f"]}'),
+                "0": ("f.json", b"{}"),
+            }
+        },
+    ],
+    ids=[
+        "bad-utf8",
+        "surrogate-operation-name",
+        "deep-variables",
+        "not-json",
+        "batch",
+        "text-plain",
+        "multipart-bad-map",
+        "multipart-list-operations",
+    ],
+)
+async def test_malformed_requests_answer_400_with_a_coded_json_error(
+    app: FastAPI, alice: TestUser, request_kwargs: dict[str, Any]
+) -> None:
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        response = await client.post(
+            "/graphql", headers={**alice.headers, **request_kwargs.pop("headers", {})}, **request_kwargs
+        )
+    assert response.status_code == 400, response.text
+    assert [e["extensions"]["code"] for e in response.json()["errors"]] == ["BAD_REQUEST"]

@@ -47,7 +47,9 @@ async def test_auto_login_off_is_403(client: httpx.AsyncClient) -> None:
 async def test_auto_login_on_gives_superuser_tokens(services: AppServices) -> None:
     services.settings.auto_login = True
     app = create_app(services=services)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1:7860"
+    ) as c:
         r = await c.get("/api/v1/auto_login")
         assert r.status_code == 200
         token = r.json()["access_token"]
@@ -137,3 +139,34 @@ async def test_api_key_answer_has_the_peer_keys(
     assert r.status_code == 200
     assert set(r.json()) == set(peer)
     assert r.json()["user_id"] == str(alice.id) and r.json()["name"] == "bench"
+
+
+async def test_auto_login_refuses_a_foreign_host(services: AppServices) -> None:
+    services.settings.auto_login = True
+    app = create_app(services=services)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1") as c:
+        rebound = await c.get("/api/v1/auto_login", headers={"Host": "attacker.example:7860"})
+        assert rebound.status_code == 403
+        assert "access_token_lf" not in rebound.cookies
+        for host in ("localhost:7860", "127.0.0.1", "[::1]:7860"):
+            assert (await c.get("/api/v1/auto_login", headers={"Host": host})).status_code == 200, host
+
+
+async def test_login_ignores_a_stale_cookie(client: httpx.AsyncClient, alice: TestUser) -> None:
+    first = await client.post("/api/v1/login", data={"username": "alice", "password": alice.password})
+    assert first.cookies.get("access_token_lf")  # the client now carries the cookie, and no Origin
+    again = await client.post("/api/v1/login", data={"username": "alice", "password": alice.password})
+    assert again.status_code == 200
+
+
+async def test_bodies_over_the_upload_limit_are_413(services: AppServices, alice: TestUser) -> None:
+    services.settings.max_file_size_upload = 1
+    app = create_app(services=services)
+    body = {"name": "big", "description": "x" * (2 * 1024 * 1024)}
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+        r = await c.post("/api/v1/flows/", json=body, headers=alice.headers)
+        assert r.status_code == 413
+        listed = await c.get("/api/v1/flows/", headers=alice.headers)
+        assert listed.json() == []
+        gql = await c.post("/graphql", json={"query": "{ me { id } }", "pad": "x" * (2 * 1024 * 1024)})
+        assert gql.status_code == 413

@@ -58,3 +58,15 @@ async def test_prompt_template_type_alias_runs_like_prompt() -> None:
     svc, _, _ = services()
     outcome = await run_flow(flow["data"], RunRequest(flow_id="f", session_id="s", input_value="alias"), svc)
     assert [o.text for o in outcome.outputs] == ["You said: alias"]
+
+
+async def test_a_non_string_component_type_is_named_in_the_error() -> None:
+    from flowql.errors import UnsupportedComponent
+    from tests.unit._engine_helpers import node
+
+    data = {"nodes": [node("a", "x", {}, ["text"])], "edges": []}
+    data["nodes"][0]["data"]["type"] = 5
+    svc, _, _ = services()
+    with pytest.raises(UnsupportedComponent) as info:
+        await run_flow(data, RunRequest(flow_id="f", session_id="s", output_type="debug"), svc)
+    assert info.value.component_type == "5" and "'5'" in info.value.message
