@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
@@ -10,20 +10,27 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from flowql.db.migrate import migrate
 from flowql.db.session import create_engine, create_session_factory, is_memory_sqlite
+from flowql.jobs import JobServices
 from flowql.settings import Settings
 
 
 @dataclass
 class AppServices:
-    """The settings, the database engine and its session factory."""
+    """The settings, the database engine and its session factory, and the job services
+    (event bus + runner) of this process."""
 
     settings: Settings
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
+    jobs: JobServices = field(default_factory=JobServices)
 
     async def close(self) -> None:
-        """Dispose of the engine's connections."""
-        await self.engine.dispose()
+        """Cancel the jobs still running (each stores its end), then dispose of the engine's
+        connections."""
+        try:
+            await self.jobs.close()
+        finally:
+            await self.engine.dispose()
 
 
 async def start_services(settings: Settings, *, run_migrations: bool = True) -> AppServices:

@@ -15,8 +15,9 @@ from flowql.engine.components import ComponentRegistry, ComponentResult, registr
 from flowql.engine.context import ComponentContext, SourceInfo
 from flowql.engine.graph import FlowGraph, Vertex, parse_flow
 from flowql.engine.plan import Plan, make_plan
+from flowql.engine.records import field_inputs, vertex_record
 from flowql.engine.tweaks import apply_input_value, apply_tweaks
-from flowql.engine.types import EngineServices, RunOutcome, RunRequest, VertexOutput
+from flowql.engine.types import EngineServices, RunOutcome, RunRequest, VertexOutput, VertexStatus, utcnow
 from flowql.engine.values import to_text
 from flowql.errors import ComponentError, ComponentFailure, DomainError, FieldProblem, InvalidInput
 
@@ -168,29 +169,52 @@ class _Run:
             run_id=self.request.run_id,
             upstream=upstream,
         )
-        started = time.perf_counter()
+        started, started_at = time.perf_counter(), utcnow()
+        own_inputs = field_inputs(vertex, self.graph.edge_fed_fields(vertex_id), self.request.session_id)
+        targets = self.plan.successors.get(vertex_id, [])
+
+        async def record(status: VertexStatus, **extra: Any) -> None:
+            await self.services.on_vertex(
+                vertex_record(
+                    vertex,
+                    status=status,
+                    started_at=started_at,
+                    finished_at=utcnow(),
+                    seconds=time.perf_counter() - started,
+                    inputs=own_inputs,
+                    edge_inputs=inputs,
+                    targets=targets,
+                    **extra,
+                )
+            )
+
         try:
             result = await cls().run(ctx)
-        except DomainError:
+        except asyncio.CancelledError:
+            await record("cancelled", error="Cancelled")
+            raise
+        except DomainError as exc:
+            await record("error", error=exc.message)
             raise
         except Exception as exc:
             message = f"Error building component '{vertex.display_name}' ({vertex.id}): {exc}"
+            await record("error", error=message)
             failure = ComponentFailure(vertex.id, vertex.display_name, error_type=type(exc).__name__)
             raise ComponentError(message, failure) from exc
         seconds = time.perf_counter() - started
         self.results[vertex_id] = result
         output = _vertex_output(vertex, result)
         self.outputs[vertex_id] = output
-        await self.services.emit(
-            events.end_vertex(
-                output,
-                next_vertices=self.plan.successors.get(vertex_id, []),
-                is_output=cls.output_kind is not None,
-                is_terminal=not self.graph.outgoing(vertex_id),
-                output_types=vertex.output_types,
-                seconds=seconds,
-            )
+        event = events.end_vertex(
+            output,
+            next_vertices=targets,
+            is_output=cls.output_kind is not None,
+            is_terminal=not self.graph.outgoing(vertex_id),
+            output_types=vertex.output_types,
+            seconds=seconds,
         )
+        await self.services.emit(event)
+        await record("success", output=output, build_data=event.data["build_data"])
 
     def _inputs(self, vertex: Vertex) -> tuple[dict[str, Any], SourceInfo | None]:
         """Edge values by target field (a list when several edges feed one field) and the

@@ -119,8 +119,45 @@ class MessageStore(Protocol):
 
 EventSink = Callable[[EngineEvent], Awaitable[None]]
 
+VertexStatus = Literal["success", "error", "cancelled"]
+
+
+@dataclass
+class VertexRecord:
+    """What one vertex execution did: the source of transaction rows, vertex builds and trace
+    spans (Langflow ``TransactionTable`` / ``VertexBuildTable`` / span).
+
+    ``inputs``: the vertex's own field values (not fed by an edge; ``code`` left out;
+    ``session_id`` is the run's), JSON-able. ``edge_inputs``: the values edges delivered,
+    serialised. ``outputs``: per output ``{"message", "type"}`` as in ``end_vertex``;
+    ``results``: per output the serialised value. ``build_data`` is the ``end_vertex`` event's
+    ``build_data`` when the vertex succeeded. ``error`` is the failure message otherwise.
+    """
+
+    vertex_id: str
+    display_name: str
+    vertex_type: str
+    status: VertexStatus
+    started_at: datetime
+    finished_at: datetime
+    seconds: float
+    inputs: dict[str, Any] = field(default_factory=dict)
+    edge_inputs: dict[str, Any] = field(default_factory=dict)
+    outputs: dict[str, Any] = field(default_factory=dict)
+    results: dict[str, Any] = field(default_factory=dict)
+    targets: list[str] = field(default_factory=list)
+    build_data: dict[str, Any] | None = None
+    error: str | None = None
+
+
+VertexSink = Callable[[VertexRecord], Awaitable[None]]
+
 
 async def _discard(_event: EngineEvent) -> None:
+    return None
+
+
+async def _discard_vertex(_record: VertexRecord) -> None:
     return None
 
 
@@ -135,9 +172,12 @@ class _NoStore:
 @dataclass
 class EngineServices:
     """Services injected into a run. ``variables`` resolves ``load_from_db`` names
-    (request ``X-LANGFLOW-GLOBAL-VAR-*`` headers first, then the environment)."""
+    (request ``X-LANGFLOW-GLOBAL-VAR-*`` headers first, then the environment). ``emit`` gets
+    every build event; ``on_vertex`` one :class:`VertexRecord` per vertex execution (success,
+    failure or cancellation), awaited before the vertex's task ends."""
 
     messages: MessageStore = field(default_factory=_NoStore)
     emit: EventSink = _discard
+    on_vertex: VertexSink = _discard_vertex
     variables: Mapping[str, str] = field(default_factory=dict)
     max_steps: int = 1000

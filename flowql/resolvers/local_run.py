@@ -12,7 +12,7 @@ from typing import Any
 
 from flowql.auth.principal import Principal
 from flowql.context import Context
-from flowql.engine.types import RunOutcome
+from flowql.engine.types import EventSink, RunOutcome
 from flowql.errors import InvalidInput, NotFound
 from flowql.resolvers.auth import ensure_default_superuser
 from flowql.resolvers.flows import get_flow, import_flows, update_flow
@@ -53,14 +53,17 @@ async def _stored_flow_id(ctx: Context, flow: dict[str, Any]) -> uuid.UUID | Non
     return flow_id
 
 
-async def run_flow_payload(settings: Settings, *, payload: object, params: RunParams) -> RunOutcome:
+async def run_flow_payload(
+    settings: Settings, *, payload: object, params: RunParams, emit: EventSink | None = None
+) -> RunOutcome:
     """Import ``payload`` (a parsed flow file) and run it as ``settings.superuser``.
 
     The database at ``settings.resolved_database_url`` is migrated first. When it already holds
     the local user's flow with the file's ``id`` (a persistent ``--database-url``), that flow's
     data is replaced by the file's and it runs under the same id, so its default session (the
     flow id) carries over between runs. Raises the domain errors of ``import_flows`` and
-    ``run_flow`` (InvalidInput, UnsupportedComponent, ComponentError, ...).
+    ``run_flow`` (InvalidInput, UnsupportedComponent, ComponentError, ...). ``emit`` receives
+    the run's build events (``flowql run`` progress).
     """
     flow = single_flow(payload)
     services = await start_services(settings)
@@ -73,6 +76,6 @@ async def run_flow_payload(settings: Settings, *, payload: object, params: RunPa
         if flow_id is None:
             imported = await import_flows(ctx, payload=flow)
             flow_id = imported[0].id
-        return await run_flow(ctx, flow_id_or_name=str(flow_id), params=params)
+        return await run_flow(ctx, flow_id_or_name=str(flow_id), params=params, emit=emit)
     finally:
         await services.close()

@@ -12,11 +12,12 @@ from sqlalchemy import select
 from flowql import engine
 from flowql.context import Context
 from flowql.db.models import Flow
-from flowql.engine.types import EngineServices, InputType, OutputType, RunOutcome, RunRequest
+from flowql.engine.types import EngineServices, EventSink, InputType, OutputType, RunOutcome, RunRequest
 from flowql.errors import FieldProblem, InvalidInput, NotFound
 from flowql.resolvers.flow_db import FLOW_NOT_FOUND
 from flowql.resolvers.input_checks import check_json, text_problem
 from flowql.resolvers.message_store import DbMessageStore, RunVariables
+from flowql.resolvers.run_records import RunOwner, run_and_record
 
 INPUT_TYPES: tuple[str, ...] = ("chat", "text", "any")
 OUTPUT_TYPES: tuple[str, ...] = ("chat", "text", "any", "debug")
@@ -81,7 +82,9 @@ async def find_runnable_flow(ctx: Context, flow_id_or_name: str) -> Flow:
     return flow
 
 
-async def run_flow(ctx: Context, *, flow_id_or_name: str, params: RunParams) -> RunOutcome:
+async def run_flow(
+    ctx: Context, *, flow_id_or_name: str, params: RunParams, emit: EventSink | None = None
+) -> RunOutcome:
     """Run the caller's flow (Langflow ``POST /api/v1/run/{flow_id_or_name}``, non-streaming).
 
     ``flow_id_or_name`` is a flow id or one of the caller's own ``endpoint_name``\\ s. The session
@@ -93,13 +96,33 @@ async def run_flow(ctx: Context, *, flow_id_or_name: str, params: RunParams) -> 
     Raises Unauthenticated; NotFound("Flow not found"); InvalidInput for bad params, an unknown
     tweak key (named), a flow without data or a graph the engine rejects; UnsupportedComponent
     (node id and type) before anything runs or is stored; ComponentError when a vertex fails.
+    Every vertex that ran leaves a transaction row and a span of the run's trace. ``emit``, when
+    given, receives every build event (``flowql run`` shows progress with it).
     """
     principal = ctx.require_principal()
     _check_params(params)
     flow = await find_runnable_flow(ctx, flow_id_or_name)
+    request = run_request(flow, params)
+    services = run_services(ctx, user_id=principal.user_id, flow_id=flow.id, emit=emit)
+    owner = RunOwner(user_id=principal.user_id, flow_id=flow.id, flow_name=flow.name)
+    return await run_and_record(ctx.sessions, flow_data(flow), request, services, owner)
+
+
+def check_run_params(params: RunParams) -> None:
+    """Raise InvalidInput naming each bad field of ``params`` (see :class:`RunParams`)."""
+    _check_params(params)
+
+
+def flow_data(flow: Flow) -> dict[str, Any]:
+    """The flow's graph to run; InvalidInput when it has none."""
     if flow.data is None:
         raise InvalidInput(f"Flow '{flow.name}' has no data to run", [FieldProblem("data", "missing")])
-    request = RunRequest(
+    return flow.data
+
+
+def run_request(flow: Flow, params: RunParams) -> RunRequest:
+    """The engine request for ``params`` on ``flow`` (session defaults to the flow id)."""
+    return RunRequest(
         flow_id=str(flow.id),
         session_id=params.session_id or str(flow.id),
         input_value=params.input_value,
@@ -109,12 +132,22 @@ async def run_flow(ctx: Context, *, flow_id_or_name: str, params: RunParams) -> 
         tweaks=dict(params.tweaks),
         flow_name=flow.name,
     )
+
+
+def run_services(
+    ctx: Context, *, user_id: uuid.UUID, flow_id: uuid.UUID, emit: EventSink | None = None
+) -> EngineServices:
+    """Engine services of a run owned by ``user_id`` on ``flow_id``: the DB message store,
+    ``load_from_db`` variables from ``ctx.global_vars`` and the environment, the step limit,
+    and ``emit`` as the event sink when given."""
     services = EngineServices(
-        messages=DbMessageStore(ctx.sessions, user_id=principal.user_id, flow_id=flow.id),
+        messages=DbMessageStore(ctx.sessions, user_id=user_id, flow_id=flow_id),
         variables=RunVariables(ctx.global_vars),
         max_steps=ctx.settings.max_run_steps,
     )
-    return await engine.run_flow(flow.data, request, services)
+    if emit is not None:
+        services.emit = emit
+    return services
 
 
 def run_response_body(outcome: RunOutcome) -> dict[str, Any]:

@@ -64,6 +64,7 @@ async def optional_context(
         sessions=services.sessions,
         principal=principal,
         global_vars=_global_vars(request),
+        jobs=services.jobs,
     )
 
 
@@ -71,7 +72,7 @@ def public_context(request: Request) -> Context:
     """A Context without a principal, for allow-listed routes that take no credentials
     (login, auto-login): a stale cookie must not get in their way."""
     services = app_services(request)
-    return Context(settings=services.settings, sessions=services.sessions)
+    return Context(settings=services.settings, sessions=services.sessions, jobs=services.jobs)
 
 
 async def required_context(ctx: Annotated[Context, Depends(optional_context)]) -> Context:

@@ -4,6 +4,7 @@ from flowql.db.models.accounts import ApiKey, RevokedToken, User
 from flowql.db.models.flows import Flow, Project
 from flowql.db.models.jobs import Job, JobEvent
 from flowql.db.models.monitor import Message, Transaction, VertexBuild
+from flowql.db.models.traces import Span, Trace
 
 __all__ = [
     "ApiKey",
@@ -13,6 +14,8 @@ __all__ = [
     "Message",
     "Project",
     "RevokedToken",
+    "Span",
+    "Trace",
     "Transaction",
     "User",
     "VertexBuild",

@@ -15,7 +15,8 @@ from flowql.db.base import Base, UUIDPk, utcnow
 class Job(UUIDPk, Base):
     """A run of a flow. ``kind``: build|run|workflow|webhook|response;
     ``status``: queued|running|completed|failed|cancelled. ``poll_cursor`` is the last sequence
-    number handed out by a polling read (so any worker can serve the next poll)."""
+    number handed out by a polling read (so any worker can serve the next poll). ``user_id`` is
+    the owner of the run (the flow's owner for a public build, which ``client_id`` also keys)."""
 
     __tablename__ = "job"
 
@@ -31,6 +32,8 @@ class Job(UUIDPk, Base):
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     poll_cursor: Mapped[int] = mapped_column(Integer, default=0)
+    #: The ``client_id`` cookie of a public build (``/api/v1/build_public_tmp``), else None.
+    client_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
 
 
 class JobEvent(UUIDPk, Base):
