@@ -9,8 +9,9 @@ from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from flowql import __version__
+from flowql.jobs.recovery import end_orphaned_jobs
 from flowql.resolvers.auth import ensure_default_superuser
-from flowql.rest_compat import auth, flows, health, monitor, run
+from flowql.rest_compat import auth, build, build_public, flows, health, monitor, run
 from flowql.rest_compat.errors import install_error_handlers
 from flowql.schema.app import graphql_router
 from flowql.services import AppServices, start_services
@@ -22,7 +23,7 @@ MULTIPART_OVERHEAD = 64 * 1024
 
 def rest_routers() -> list[APIRouter]:
     """Every REST router the app serves (route paths carry their full prefix)."""
-    return [module.router for module in (health, auth, flows, run, monitor)]
+    return [module.router for module in (health, auth, flows, run, monitor, build, build_public)]
 
 
 def create_app(settings: Settings | None = None, services: AppServices | None = None) -> FastAPI:
@@ -34,6 +35,8 @@ def create_app(settings: Settings | None = None, services: AppServices | None = 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = services is None
         svc = services or await start_services(settings)
+        if owned:  # the only process on in-process job backends: nothing else can finish them
+            await end_orphaned_jobs(svc.sessions, svc.jobs.bus)
         if settings.resolved_auto_login:
             async with svc.sessions() as session:
                 await ensure_default_superuser(session, settings)

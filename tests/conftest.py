@@ -30,6 +30,8 @@ from flowql.settings import Settings
 from tests import shared_files
 from tests.shared_files import require_shared
 
+pytest_plugins = ["tests.live_server"]
+
 
 @pytest.fixture(scope="session")
 def shared_dir() -> Path:

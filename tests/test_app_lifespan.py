@@ -9,8 +9,9 @@ import httpx
 from sqlalchemy import select, text
 
 from flowql.app import create_app
-from flowql.db.models import User
-from flowql.services import AppServices
+from flowql.db.models import Job, JobEvent, User
+from flowql.resolvers.users import create_user_in
+from flowql.services import AppServices, start_services
 from flowql.settings import Settings
 
 
@@ -21,7 +22,7 @@ async def test_lifespan_migrates_a_new_database_and_creates_the_auto_login_user(
         services: AppServices = app.state.services
         async with services.engine.connect() as conn:
             version = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar()
-        assert version == "0001"
+        assert version == "0002"  # the newest revision in flowql/db/migrations/versions
         async with services.sessions() as session:
             user = await session.scalar(select(User).where(User.username == settings.superuser))
         assert user is not None and user.is_superuser
@@ -35,3 +36,23 @@ async def test_lifespan_migrates_a_new_database_and_creates_the_auto_login_user(
             )
         assert me.json()["data"]["me"] == {"username": settings.superuser, "isSuperuser": True}
     assert (tmp_path / "data" / "flowql.db").exists()
+
+
+async def test_serving_ends_jobs_a_stopped_process_left_running(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data", auto_login=True, secret_key="k" * 40)
+    earlier = await start_services(settings)
+    async with earlier.sessions() as session:
+        user = await create_user_in(session, username="u", password="pw")
+        job = Job(user_id=user.id, kind="build", status="running")
+        session.add(job)
+        await session.commit()
+    await earlier.engine.dispose()  # the process "dies" without ending its job
+
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        services: AppServices = app.state.services
+        async with services.sessions() as session:
+            stored = await session.get(Job, job.id)
+            events = list(await session.scalars(select(JobEvent.event).where(JobEvent.job_id == job.id)))
+        assert stored is not None and stored.status == "failed"
+        assert events[-1] == "end"

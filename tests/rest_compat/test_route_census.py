@@ -18,6 +18,10 @@ ALLOW_LIST = {
     ("GET", "/api/v1/version"),
     ("GET", "/api/v1/auto_login"),
     ("POST", "/api/v1/login"),
+    # public builds: keyed by the client_id cookie, for PUBLIC flows only
+    ("POST", "/api/v1/build_public_tmp/{flow_id}/flow"),
+    ("GET", "/api/v1/build_public_tmp/{job_id}/events"),
+    ("POST", "/api/v1/build_public_tmp/{job_id}/cancel"),
 }
 
 

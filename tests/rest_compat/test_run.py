@@ -212,21 +212,6 @@ async def test_invalid_run_body_is_422(
     assert await messages_rest(client, alice.headers, flow_id=flow["id"]) == []
 
 
-async def test_streaming_is_refused_not_ignored(
-    shared_dir: Path, client: httpx.AsyncClient, alice: TestUser
-) -> None:
-    flow = await create_flow_rest(client, alice.headers, load_case(shared_dir, "echo").flow)
-    for params, body in (
-        ({"stream": "true"}, {"input_value": "x"}),
-        ({}, {"input_value": "x", "stream": True}),
-        ({}, {"input_request": {"input_value": "x", "stream": True}}),
-    ):
-        r = await client.post(f"/api/v1/run/{flow['id']}", params=params, json=body, headers=alice.headers)
-        assert r.status_code == 422, (params, body)
-        assert "streaming is not supported yet" in r.json()["detail"]
-    assert await messages_rest(client, alice.headers, flow_id=flow["id"]) == []
-
-
 async def test_run_without_body_uses_stored_values(
     shared_dir: Path, client: httpx.AsyncClient, alice: TestUser
 ) -> None:
