@@ -1,8 +1,10 @@
 """FlowQL benchmarks: runs per second of ``cases/prompt.json`` through the engine alone and
-through ``POST /api/v1/run`` (in-process, ``httpx.ASGITransport``, on a temporary SQLite file).
+through ``POST /api/v1/run`` (in-process, ``httpx.ASGITransport``, on a temporary SQLite file);
+then build jobs of a 20-vertex flow: build-request-to-first-event latency and events per second
+(:mod:`job_bench`).
 
-Usage: ``.venv/bin/python bench/run.py [-n ITERATIONS] [--shared-dir DIR]``. Prints a table;
-asserts nothing (figures depend on the machine). Never run from the test suite.
+Usage: ``.venv/bin/python bench/run.py [-n ITERATIONS] [--jobs N] [--shared-dir DIR]``. Prints
+tables; asserts nothing (figures depend on the machine). Never run from the test suite.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from job_bench import bench_jobs
 
 from flowql.app import create_app
 from flowql.auth.principal import Principal
@@ -90,6 +93,7 @@ def main() -> None:
     """Parse arguments, run each benchmark and print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("-n", "--iterations", type=int, default=200)
+    parser.add_argument("--jobs", type=int, default=50, help="Build jobs of the 20-vertex flow.")
     parser.add_argument(
         "--shared-dir",
         type=Path,
@@ -104,9 +108,14 @@ def main() -> None:
             ("engine run_flow (prompt case)", asyncio.run(bench_engine(flow, n))),
             ("POST /api/v1/run (prompt case)", asyncio.run(bench_rest(flow, n, Path(tmp)))),
         ]
+        jobs = asyncio.run(bench_jobs(args.jobs, Path(tmp)))
     print(f"{'benchmark':<34} {'iterations':>10} {'total s':>9} {'ms/run':>8} {'runs/s':>9}")
     for name, seconds in rows:
         print(f"{name:<34} {n:>10} {seconds:>9.3f} {seconds / n * 1000:>8.2f} {n / seconds:>9.1f}")
+    print()
+    print("build jobs, 20-vertex flow (start_build + watch_job)")
+    for label, value in jobs.rows():
+        print(f"  {label:<32} {value:>10}")
 
 
 if __name__ == "__main__":

@@ -224,7 +224,11 @@ def run(
         bool, typer.Option("--json", help="Print Langflow's /api/v1/run response JSON.")
     ] = False,
 ) -> None:
-    """Run a flow file as the local default user and print its output texts, one per line."""
+    """Run a flow file as the local default user and print its output texts, one per line.
+
+    On a terminal, stderr also shows each finished vertex and streamed tokens.
+    """
+    from flowql.cli_progress import TerminalProgress
     from flowql.engine import run_response
     from flowql.resolvers.local_run import MEMORY_DATABASE_URL, run_flow_payload
     from flowql.resolvers.runs import RunParams
@@ -239,7 +243,8 @@ def run(
         session_id=session,
     )
     settings = Settings(database_url=database_url or MEMORY_DATABASE_URL)
-    outcome = run_async(run_flow_payload(settings, payload=payload, params=params))
+    progress = TerminalProgress(sys.stderr) if sys.stderr.isatty() else None
+    outcome = run_async(run_flow_payload(settings, payload=payload, params=params, emit=progress))
     if as_json:
         typer.echo(json.dumps(run_response(outcome), ensure_ascii=False, indent=2))
         return

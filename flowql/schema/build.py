@@ -9,7 +9,7 @@ from strawberry.types.execution import ExecutionContext
 
 from flowql.schema.extensions import DomainErrorCodes, ExtensionFactory, limit_extensions, log_unexpected
 from flowql.schema.permissions import RequirePrincipal
-from flowql.schema.roots import Mutation, Query
+from flowql.schema.roots import Mutation, Query, Subscription
 from flowql.settings import Settings
 
 
@@ -29,4 +29,4 @@ def build_schema(settings: Settings | None = None) -> FlowQLSchema:
     extensions: list[type[SchemaExtension] | ExtensionFactory] = [RequirePrincipal, DomainErrorCodes]
     if settings is not None:
         extensions.extend(limit_extensions(settings))
-    return FlowQLSchema(query=Query, mutation=Mutation, extensions=extensions)
+    return FlowQLSchema(query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions)

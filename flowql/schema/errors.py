@@ -65,6 +65,7 @@ class ComponentError(Error):
 ErrorMember = NotFoundError | ValidationError | ConflictError | PermissionDeniedError | ComponentError
 FlowError = NotFoundError | ValidationError | ConflictError
 RunError = NotFoundError | ValidationError | ComponentError
+JobError = NotFoundError | ValidationError
 
 
 def error_member(exc: domain.DomainError) -> ErrorMember:
@@ -106,6 +107,14 @@ def run_error(exc: domain.DomainError) -> RunError:
     """A ``RunFlowResult`` error member, or ``exc`` re-raised when that union has none for it."""
     member = error_member(exc)
     if isinstance(member, NotFoundError | ValidationError | ComponentError):
+        return member
+    raise exc
+
+
+def job_error(exc: domain.DomainError) -> JobError:
+    """A ``JobResult`` error member, or ``exc`` re-raised when that union has none for it."""
+    member = error_member(exc)
+    if isinstance(member, NotFoundError | ValidationError):
         return member
     raise exc
 

@@ -10,6 +10,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from flowql.errors import FieldProblem, InvalidInput
+from flowql.resolvers.jobs import BuildParams
 from flowql.resolvers.runs import RunParams
 from flowql.schema.types.flows import AccessType
 
@@ -126,3 +127,52 @@ class RunInput:
 
 def _given(value: str | None) -> str | None:
     return None if value is None or value is strawberry.UNSET else value
+
+
+@strawberry.input(
+    description="One build (as the REST POST /api/v1/build/{flow_id}/flow query and body): "
+    "inputs.inputValue, inputType and sessionId feed the input vertices; data builds this graph "
+    "instead of the stored one."
+)
+class BuildInput:
+    """One build; mirrors Langflow ``POST /api/v1/build/{flow_id}/flow`` (query parameters
+    ``start_component_id``, ``stop_component_id``, ``log_builds``; body ``inputs``, ``data``).
+
+    Of ``inputs`` only ``inputValue``, ``inputType`` and ``sessionId`` apply (a build runs every
+    selected vertex); ``tweaks`` are refused.
+    """
+
+    inputs: RunInput | None = strawberry.UNSET
+    start_component_id: str | None = strawberry.UNSET
+    stop_component_id: str | None = strawberry.UNSET
+    log_builds: bool | None = True
+    data: JSON | None = strawberry.UNSET
+
+    def to_params(self) -> BuildParams:
+        """``BuildParams`` for ``resolvers.jobs.start_build``. Raises InvalidInput for tweaks
+        or a ``data`` that is not an object."""
+        params = build_params(self.inputs if isinstance(self.inputs, RunInput) else None, "input.inputs")
+        data: object = self.data if self.data is not strawberry.UNSET else None
+        if data is not None and not isinstance(data, dict):
+            message = "data must be a flow graph object (nodes, edges)"
+            raise InvalidInput(message, [FieldProblem(path="input.data", message=message)])
+        params.data = data
+        params.start_component_id = _given(self.start_component_id) or None
+        params.stop_component_id = _given(self.stop_component_id) or None
+        params.log_builds = self.log_builds is not False
+        return params
+
+
+def build_params(inputs: RunInput | None, path: str) -> BuildParams:
+    """``BuildParams`` from a ``RunInput`` (``inputValue``, ``inputType``, ``sessionId``).
+    Raises InvalidInput naming ``path.tweaks`` when tweaks are given."""
+    if inputs is None:
+        return BuildParams()
+    if inputs.tweaks is not strawberry.UNSET and inputs.tweaks:
+        message = "tweaks are not supported by builds; use runFlow"
+        raise InvalidInput(message, [FieldProblem(path=f"{path}.tweaks", message=message)])
+    return BuildParams(
+        input_value=_given(inputs.input_value),
+        input_type=(inputs.input_type or InputType.CHAT).value,
+        session_id=_given(inputs.session_id) or None,
+    )

@@ -3,17 +3,23 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
+
 import strawberry
 
-from flowql.schema import mutations, queries
+from flowql.schema import job_fields, mutations, queries
+from flowql.schema.job_fields import JobResult
 from flowql.schema.mutations import FlowResult, RunFlowResult
+from flowql.schema.permissions import PUBLIC
 from flowql.schema.types.flows import Flow, FlowConnection
+from flowql.schema.types.job_events import JobEvent
+from flowql.schema.types.jobs import Job
 from flowql.schema.types.users import User
 
 
 @strawberry.type
 class Query:
-    """Read operations. Every field needs a principal."""
+    """Read operations. Every field needs a principal unless marked public."""
 
     me: User = strawberry.field(
         resolver=queries.me, description="The calling user (as REST GET /api/v1/users/whoami)."
@@ -27,11 +33,21 @@ class Query:
         resolver=queries.flows_connection,
         description="The caller's flows, oldest first, as a keyset connection; first is 1..100.",
     )
+    job: Job | None = strawberry.field(
+        resolver=job_fields.job,
+        description="The caller's job (a build or run) with its events; null when it is missing or "
+        "not yours.",
+    )
+    public_job: Job | None = strawberry.field(
+        resolver=job_fields.public_job,
+        metadata=PUBLIC,
+        description="A public build started by buildPublicFlow with this clientId; null otherwise. Public.",
+    )
 
 
 @strawberry.type
 class Mutation:
-    """Write operations. Every field needs a principal."""
+    """Write operations. Every field needs a principal unless marked public."""
 
     create_flow: FlowResult = strawberry.mutation(
         resolver=mutations.create_flow, description="Create a flow (as REST POST /api/v1/flows/)."
@@ -45,4 +61,31 @@ class Mutation:
         resolver=mutations.run_flow,
         description="Run a flow by id or by the caller's endpoint name and wait for its outputs "
         "(as REST POST /api/v1/run/{flow_id_or_name}).",
+    )
+    build_flow: JobResult = strawberry.mutation(
+        resolver=job_fields.build_flow,
+        description="Start a build of the caller's flow as a job and return it at once; watch it with "
+        "jobEvents or job(id).events (as REST POST /api/v1/build/{flow_id}/flow).",
+    )
+    build_public_flow: JobResult = strawberry.mutation(
+        resolver=job_fields.build_public_flow,
+        metadata=PUBLIC,
+        description="Start a build of a PUBLIC flow's stored graph, no credentials needed; clientId reads it "
+        "back with publicJob (as REST POST /api/v1/build_public_tmp/{flow_id}/flow). Public.",
+    )
+    cancel_job: JobResult = strawberry.mutation(
+        resolver=job_fields.cancel_job,
+        description="Cancel the caller's running job; an ended job is returned unchanged "
+        "(as REST POST /api/v1/build/{job_id}/cancel).",
+    )
+
+
+@strawberry.type
+class Subscription:
+    """Live operations (over graphql-transport-ws or graphql-ws). Every field needs a principal."""
+
+    job_events: AsyncGenerator[JobEvent, None] = strawberry.subscription(
+        resolver=job_fields.job_events,
+        description="A job's events: the stored ones after the cursor, then live ones; completes after "
+        "BuildEnded.",
     )

@@ -59,7 +59,7 @@ async def test_syntax_error_has_a_code(gql: Gql, alice: TestUser) -> None:
     assert "Syntax Error" in body["errors"][0]["message"]
 
 
-async def test_no_websocket_endpoint_until_subscriptions_exist(app: FastAPI) -> None:
+async def test_websocket_endpoint_accepts_graphql_transport_ws(app: FastAPI) -> None:
     sent: list[dict[str, Any]] = []
     incoming = [{"type": "websocket.connect"}]
 
@@ -84,7 +84,7 @@ async def test_no_websocket_endpoint_until_subscriptions_exist(app: FastAPI) -> 
         "state": {},
     }
     await app(scope, receive, send)
-    assert [m["type"] for m in sent] == ["websocket.close"]
+    assert sent[0] == {"type": "websocket.accept", "subprotocol": "graphql-transport-ws", "headers": []}
 
 
 DEEP = "[" * 1100 + "]" * 1100

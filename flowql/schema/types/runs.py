@@ -25,7 +25,8 @@ def _int_or_none(value: object) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def _usage(properties: Mapping[str, Any]) -> TokenUsage | None:
+def token_usage(properties: Mapping[str, Any]) -> TokenUsage | None:
+    """``properties.usage`` of a message as TokenUsage (None when it reports no counts)."""
     usage = properties.get("usage")
     if not isinstance(usage, Mapping):
         return None
@@ -69,7 +70,7 @@ class Message:
             category=message.category,
             error=message.error,
             edited=message.edit,
-            usage=_usage(message.properties),
+            usage=token_usage(message.properties),
             properties=properties,
             content_blocks=blocks,
         )
