@@ -10,6 +10,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from flowql import __version__
 from flowql.jobs.recovery import end_orphaned_jobs
+from flowql.jobs.server_lock import ServerAlreadyRunning, acquire_server_lock
 from flowql.resolvers.auth import ensure_default_superuser
 from flowql.rest_compat import auth, build, build_public, flows, health, monitor, run
 from flowql.rest_compat.errors import install_error_handlers
@@ -35,7 +36,14 @@ def create_app(settings: Settings | None = None, services: AppServices | None = 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = services is None
         svc = services or await start_services(settings)
-        if owned:  # the only process on in-process job backends: nothing else can finish them
+        lock = None
+        if owned:
+            try:
+                lock = await acquire_server_lock(svc.engine, settings.resolved_database_url)
+            except ServerAlreadyRunning:
+                await svc.close()
+                raise
+            # The only server on in-process job backends: nothing else can finish these jobs.
             await end_orphaned_jobs(svc.sessions, svc.jobs.bus)
         if settings.resolved_auto_login:
             async with svc.sessions() as session:
@@ -46,6 +54,8 @@ def create_app(settings: Settings | None = None, services: AppServices | None = 
         finally:
             if owned:
                 await svc.close()
+            if lock is not None:
+                await lock.release()
 
     # No request body may exceed the upload limit (plus room for multipart framing): 413.
     max_body = settings.max_file_size_upload * 1024 * 1024 + MULTIPART_OVERHEAD

@@ -6,10 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+import pytest
 from sqlalchemy import select, text
 
 from flowql.app import create_app
 from flowql.db.models import Job, JobEvent, User
+from flowql.jobs.server_lock import ServerAlreadyRunning
 from flowql.resolvers.users import create_user_in
 from flowql.services import AppServices, start_services
 from flowql.settings import Settings
@@ -56,3 +58,25 @@ async def test_serving_ends_jobs_a_stopped_process_left_running(tmp_path: Path) 
             events = list(await session.scalars(select(JobEvent.event).where(JobEvent.job_id == job.id)))
         assert stored is not None and stored.status == "failed"
         assert events[-1] == "end"
+
+
+async def test_a_second_server_on_the_same_database_refuses_to_start(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data", auto_login=True, secret_key="k" * 40)
+    first = create_app(settings)
+    async with first.router.lifespan_context(first):
+        services: AppServices = first.state.services
+        async with services.sessions() as session:
+            user = await create_user_in(session, username="u", password="pw")
+            job = Job(user_id=user.id, kind="build", status="running")
+            session.add(job)
+            await session.commit()
+        second = create_app(settings)
+        with pytest.raises(ServerAlreadyRunning):
+            async with second.router.lifespan_context(second):
+                pass
+        async with services.sessions() as session:
+            stored = await session.get(Job, job.id)
+        assert stored is not None and stored.status == "running"  # the first server's job is untouched
+    third = create_app(settings)  # once the first has stopped, a new server may start
+    async with third.router.lifespan_context(third):
+        pass

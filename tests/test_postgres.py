@@ -125,3 +125,17 @@ async def test_postgres_refuses_unstorable_text_with_a_clean_422(pg_services: Ap
             "/api/v1/monitor/messages", params={"flow_id": flow["id"]}, headers=headers
         )
         assert messages.json() == []
+
+
+async def test_one_server_per_postgres_database(pg_services: AppServices) -> None:
+    from flowql.jobs.server_lock import ServerAlreadyRunning, acquire_server_lock
+
+    url = pg_services.settings.resolved_database_url
+    held = await acquire_server_lock(pg_services.engine, url)
+    try:
+        with pytest.raises(ServerAlreadyRunning):
+            await acquire_server_lock(pg_services.engine, url)
+    finally:
+        await held.release()
+    again = await acquire_server_lock(pg_services.engine, url)
+    await again.release()

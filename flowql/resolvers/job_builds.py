@@ -7,6 +7,7 @@ bad request); the run itself happens in the background on the process's job runn
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from dataclasses import dataclass
 from typing import Any, cast
@@ -151,7 +152,7 @@ async def start_public_build(ctx: Context, *, flow_id: uuid.UUID, params: BuildP
 
     Raises NotFound("Flow not found") when the flow is missing or not PUBLIC; InvalidInput when
     ``params.data`` is given (public builds run the stored graph only), for an empty
-    ``client_id`` and as :func:`start_build`.
+    ``client_id`` and as :func:`start_build`. The session is :func:`public_session_id`.
     """
     if params.data is not None:
         raise InvalidInput("A public build runs the stored flow only", [FieldProblem("data", "not allowed")])
@@ -161,7 +162,17 @@ async def start_public_build(ctx: Context, *, flow_id: uuid.UUID, params: BuildP
         flow = await session.scalar(select(Flow).where(Flow.id == flow_id, Flow.access_type == "PUBLIC"))
     if flow is None:
         raise NotFound(FLOW_NOT_FOUND)
+    params = dataclasses.replace(params, session_id=public_session_id(client_id, flow.id, params.session_id))
     return await _launch_build(ctx, flow, params, user_id=flow.user_id, client_id=client_id)
+
+
+def public_session_id(client_id: str, flow_id: uuid.UUID, requested: str | None) -> str:
+    """The session of a public build: the client's virtual flow id (Langflow's
+    ``uuid5(NAMESPACE_DNS, f"{client_id}_{flow_id}")``), or ``"<virtual id>:<requested>"`` when
+    the client names one, so anonymous clients never write into the owner's or each other's
+    sessions."""
+    virtual = str(uuid.uuid5(uuid.NAMESPACE_DNS, f"{client_id}_{flow_id}"))
+    return f"{virtual}:{requested}" if requested else virtual
 
 
 async def start_run_job(ctx: Context, *, flow_id_or_name: str, params: RunParams) -> Job:

@@ -87,6 +87,12 @@ async def _stored(
         return [_record(row) for row in await session.scalars(query)]
 
 
+async def _has_ended(ctx: Context, job_id: uuid.UUID) -> bool:
+    async with ctx.sessions() as session:
+        status = await session.scalar(select(Job.status).where(Job.id == job_id))
+    return status is None or status in ENDED_STATUSES
+
+
 async def job_events(
     ctx: Context, *, job_id: uuid.UUID, after: int = 0, limit: int | None = None, client_id: str | None = None
 ) -> list[JobEventRecord]:
@@ -139,16 +145,22 @@ async def watch_job(
     """Every event with ``sequence > after``: the stored ones, then live ones from the event
     bus, ending right after the terminal ``end``; no gaps or duplicates across the boundary
     (the bus subscription opens before the store is read; sequences dedupe and any gap is
-    filled from the store). Raises as :func:`get_job` on the first iteration."""
+    filled from the store). A cursor at or past the end of an ended job ends at once, with
+    nothing. Raises as :func:`get_job` on the first iteration."""
     await get_job(ctx, job_id=job_id, client_id=client_id)
     last = after
     async with ctx.require_jobs().bus.subscribe(job_id) as sub:
         while True:
+            # Read the status before the events: the terminal event is stored with the final
+            # status, so an ended job's events read afterwards include its end.
+            ended = await _has_ended(ctx, job_id)
             for record in await _stored(ctx, job_id, last):
                 last = record.sequence
                 yield record
                 if record.terminal:
                     return
+            if ended:
+                return
             while True:
                 live = await sub.get(WATCH_RECHECK_SECONDS)
                 if live is None or live.sequence > last + 1:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -108,7 +109,14 @@ async def test_events_pagination(gql: Gql, alice: TestUser) -> None:
     }
 
 
-@pytest.mark.parametrize(("after", "first"), [("not-a-cursor", 10), (None, 0), (None, 1001)])
+HUGE_CURSOR = base64.urlsafe_b64encode(b"jobevent:99999999999999999999").decode()
+OVER_INT32_CURSOR = base64.urlsafe_b64encode(b"jobevent:9999999999").decode()
+
+
+@pytest.mark.parametrize(
+    ("after", "first"),
+    [("not-a-cursor", 10), (HUGE_CURSOR, 10), (OVER_INT32_CURSOR, 10), (None, 0), (None, 1001)],
+)
 async def test_events_bad_page_arguments(gql: Gql, alice: TestUser, after: str | None, first: int) -> None:
     flow_id = await create_flow(gql, alice, fb.echo_flow())
     job_id = await build(gql, alice, flow_id)

@@ -37,3 +37,26 @@ async def test_duplicate_username_conflicts_and_keeps_the_first(services: AppSer
     async with services.sessions() as session:
         count = (await session.scalars(select(Project).where(Project.user_id == first.id))).all()
     assert len(count) == 1
+
+
+async def test_models_and_migrations_agree(services: AppServices) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from flowql.db.base import Base
+
+    async with services.engine.connect() as conn:
+        diff = await conn.run_sync(
+            lambda sync: compare_metadata(MigrationContext.configure(sync), Base.metadata)
+        )
+    assert diff == []
+
+
+async def test_timestamps_read_back_as_utc_on_sqlite(services: AppServices) -> None:
+    from datetime import UTC
+
+    ctx = Context(settings=services.settings, sessions=services.sessions)
+    user = await create_user(ctx, username="erin", password="pw")
+    async with services.sessions() as session:
+        project = await session.scalar(select(Project).where(Project.user_id == user.id))
+    assert project is not None and project.created_at.tzinfo == UTC

@@ -10,6 +10,7 @@ from flowql.db.models import Span, Trace, Transaction
 from flowql.errors import InvalidInput, NotFound, Unauthenticated
 from flowql.resolvers import jobs
 from flowql.resolvers.flows import update_flow
+from flowql.resolvers.job_builds import public_session_id
 from flowql.resolvers.messages import list_messages
 from flowql.resolvers.runs import RunParams, run_flow
 from flowql.services import AppServices, start_services
@@ -120,8 +121,19 @@ async def test_public_build_runs_as_the_owner_and_is_keyed_by_client_id(
     with pytest.raises(NotFound):
         await jobs.get_job(jobs_ctx(services, bob.principal), job_id=job.id)
     assert (await jobs.get_job(ctx, job_id=job.id)).status == "completed"  # the owner sees it too
-    stored = await list_messages(ctx, flow_id=public.id, session_id="pub-s")
+    session = public_session_id("c1", public.id, "pub-s")  # never a session the owner could pick
+    assert session.endswith(":pub-s") and session != "pub-s"
+    stored = await list_messages(ctx, flow_id=public.id, session_id=session)
     assert [m.text for m in stored] == ["from outside"] * 2
+    assert await list_messages(ctx, flow_id=public.id, session_id="pub-s") == []
+    # another anonymous client without a session gets its own default, not the owner's (the flow id)
+    other = await jobs.start_public_build(
+        anonymous, flow_id=public.id, params=jobs.BuildParams(input_value="c2 says"), client_id="c2"
+    )
+    await collect(anonymous, other.id, client_id="c2")
+    assert await list_messages(ctx, flow_id=public.id, session_id=str(public.id)) == []
+    mine = await list_messages(ctx, flow_id=public.id, session_id=public_session_id("c2", public.id, None))
+    assert [m.text for m in mine] == ["c2 says"] * 2
     assert await jobs.cancel_job(anonymous, job_id=job.id, client_id="c1") is False
 
 
@@ -204,3 +216,16 @@ async def test_plain_run_writes_transactions_and_a_trace(services: AppServices, 
     )
     assert sorted(s.name for s in spans) == ["Chat Input", "Chat Output", "Prompt"]
     assert len(transactions) == 3
+
+
+async def test_watching_an_ended_job_from_its_last_cursor_ends_at_once(
+    services: AppServices, alice: TestUser
+) -> None:
+    ctx = jobs_ctx(services, alice.principal)
+    flow = await make_flow(ctx, echo_flow())
+    job = await jobs.start_build(ctx, flow_id=flow.id, params=jobs.BuildParams(input_value="end"))
+    events = await collect(ctx, job.id)
+    last = events[-1].sequence
+    assert await collect(ctx, job.id, after=last - 1) == [events[-1]]
+    assert await collect(ctx, job.id, after=last) == []
+    assert await collect(ctx, job.id, after=last + 1000) == []

@@ -6,10 +6,10 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Uuid
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
-from flowql.db.base import Base, Timestamps, UUIDPk, utcnow
+from flowql.db.base import Base, Timestamps, UTCDateTime, UUIDPk, utcnow
 
 
 class User(UUIDPk, Timestamps, Base):
@@ -23,7 +23,7 @@ class User(UUIDPk, Timestamps, Base):
     is_superuser: Mapped[bool] = mapped_column(Boolean, default=False)
     profile_image: Mapped[str | None] = mapped_column(String(255), nullable=True)
     optins: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
-    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class ApiKey(UUIDPk, Base):
@@ -35,8 +35,8 @@ class ApiKey(UUIDPk, Base):
     name: Mapped[str | None] = mapped_column(String(255), nullable=True)
     prefix: Mapped[str] = mapped_column(String(32))
     key_hash: Mapped[str] = mapped_column(String(128), unique=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     total_uses: Mapped[int] = mapped_column(Integer, default=0)
 
 
@@ -46,4 +46,4 @@ class RevokedToken(Base):
     __tablename__ = "revoked_token"
 
     jti: Mapped[str] = mapped_column(String(64), primary_key=True)
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -6,10 +6,10 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, String, Text, Uuid
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
-from flowql.db.base import Base, UUIDPk, utcnow
+from flowql.db.base import Base, UTCDateTime, UUIDPk, utcnow
 
 
 class Message(UUIDPk, Base):
@@ -34,7 +34,7 @@ class Message(UUIDPk, Base):
     edit: Mapped[bool] = mapped_column(Boolean, default=False)
     context_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
     run_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    timestamp: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    timestamp: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class VertexBuild(UUIDPk, Base):
@@ -45,7 +45,7 @@ class VertexBuild(UUIDPk, Base):
     flow_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("flow.id", ondelete="CASCADE"), index=True)
     job_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
     vertex_id: Mapped[str] = mapped_column(String(255))
-    timestamp: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    timestamp: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     valid: Mapped[bool] = mapped_column(Boolean, default=True)
     params: Mapped[str | None] = mapped_column(Text, nullable=True)
     data: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
@@ -64,4 +64,4 @@ class Transaction(UUIDPk, Base):
     outputs: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     status: Mapped[str] = mapped_column(String(32))
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
-    timestamp: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    timestamp: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

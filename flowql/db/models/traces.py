@@ -6,10 +6,10 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, Uuid
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
-from flowql.db.base import Base, UUIDPk, utcnow
+from flowql.db.base import Base, UTCDateTime, UUIDPk, utcnow
 
 
 class Trace(UUIDPk, Base):
@@ -25,8 +25,8 @@ class Trace(UUIDPk, Base):
     name: Mapped[str] = mapped_column(String(512))
     session_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
     status: Mapped[str] = mapped_column(String(16), default="unset")
-    start_time: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    end_time: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    start_time: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    end_time: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     total_latency_ms: Mapped[int] = mapped_column(Integer, default=0)
     total_tokens: Mapped[int] = mapped_column(Integer, default=0)
     input: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
@@ -48,8 +48,8 @@ class Span(UUIDPk, Base):
     name: Mapped[str] = mapped_column(String(255))
     type: Mapped[str] = mapped_column(String(32), default="chain")
     status: Mapped[str] = mapped_column(String(16), default="unset")
-    start_time: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    end_time: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    start_time: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    end_time: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     latency_ms: Mapped[int] = mapped_column(Integer, default=0)
     inputs: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     outputs: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)

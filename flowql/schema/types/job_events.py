@@ -35,7 +35,8 @@ def encode_cursor(sequence: int) -> str:
 def decode_cursor(cursor: str | None, path: str) -> int:
     """The sequence a cursor stands for (``None`` or ``""`` → 0, before the first event).
 
-    Raises InvalidInput naming ``path`` for anything :func:`encode_cursor` did not make.
+    Raises InvalidInput naming ``path`` for anything :func:`encode_cursor` did not make (a
+    sequence has at most 9 digits, so it fits every database's integer column).
     """
     if not cursor:
         return 0
@@ -44,7 +45,7 @@ def decode_cursor(cursor: str | None, path: str) -> int:
     except (UnicodeError, binascii.Error, ValueError):
         text = ""
     number = text.removeprefix(_CURSOR_PREFIX)
-    if not text.startswith(_CURSOR_PREFIX) or not number.isdigit():
+    if not text.startswith(_CURSOR_PREFIX) or not number.isascii() or not number.isdigit() or len(number) > 9:
         message = f"'{path}' is not a valid job event cursor"
         raise InvalidInput(message, [FieldProblem(path=path, message=message)])
     return int(number)
