@@ -9,8 +9,9 @@ from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from flowql import __version__
+from flowql.db.migrate import migrate
 from flowql.jobs.recovery import end_orphaned_jobs
-from flowql.jobs.server_lock import ServerAlreadyRunning, acquire_server_lock
+from flowql.jobs.server_lock import acquire_server_lock
 from flowql.resolvers.auth import ensure_default_superuser
 from flowql.rest_compat import auth, build, build_public, flows, health, monitor, run
 from flowql.rest_compat.errors import install_error_handlers
@@ -35,13 +36,16 @@ def create_app(settings: Settings | None = None, services: AppServices | None = 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = services is None
-        svc = services or await start_services(settings)
+        svc = services or await start_services(settings, run_migrations=False)
         lock = None
         if owned:
-            try:
+            try:  # before migrating: a refused server must not touch a live database
                 lock = await acquire_server_lock(svc.engine, settings.resolved_database_url)
-            except ServerAlreadyRunning:
+                await migrate(svc.engine)
+            except BaseException:
                 await svc.close()
+                if lock is not None:
+                    await lock.release()
                 raise
             # The only server on in-process job backends: nothing else can finish these jobs.
             await end_orphaned_jobs(svc.sessions, svc.jobs.bus)

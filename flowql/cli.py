@@ -107,7 +107,30 @@ def serve(
 
     overrides: dict[str, Any] = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
     settings = Settings(**overrides)
+    refusal = run_async(_serving_refusal(settings))
+    if refusal is not None:
+        fail(refusal)
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port)
+
+
+async def _serving_refusal(settings: Settings) -> str | None:
+    """Why another server already serving the database forbids this one, or None (the app's
+    lifespan takes the lock for real; this only spares the operator uvicorn's traceback)."""
+    from flowql.db.session import create_engine
+    from flowql.jobs.server_lock import ServerAlreadyRunning, acquire_server_lock
+
+    url = settings.resolved_database_url
+    if url.startswith("sqlite") and str(settings.data_dir) in url:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url)
+    try:
+        lock = await acquire_server_lock(engine, url)
+        await lock.release()
+    except ServerAlreadyRunning as exc:
+        return str(exc)
+    finally:
+        await engine.dispose()
+    return None
 
 
 @app.command()

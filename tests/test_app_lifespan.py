@@ -3,6 +3,9 @@ auto-login, the default superuser (what ``flowql serve`` does)."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import httpx
@@ -11,7 +14,7 @@ from sqlalchemy import select, text
 
 from flowql.app import create_app
 from flowql.db.models import Job, JobEvent, User
-from flowql.jobs.server_lock import ServerAlreadyRunning
+from flowql.jobs.server_lock import ServerAlreadyRunning, _flock_beside
 from flowql.resolvers.users import create_user_in
 from flowql.services import AppServices, start_services
 from flowql.settings import Settings
@@ -80,3 +83,37 @@ async def test_a_second_server_on_the_same_database_refuses_to_start(tmp_path: P
     third = create_app(settings)  # once the first has stopped, a new server may start
     async with third.router.lifespan_context(third):
         pass
+
+
+async def test_the_serve_lock_follows_links_to_the_same_file(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data", auto_login=True, secret_key="k" * 40)
+    first = create_app(settings)
+    async with first.router.lifespan_context(first):
+        link = tmp_path / "elsewhere.db"
+        link.symlink_to(tmp_path / "data" / "flowql.db")
+        aliased = Settings(database_url=f"sqlite:///{link}", data_dir=tmp_path / "other", secret_key="k" * 40)
+        second = create_app(aliased)
+        with pytest.raises(ServerAlreadyRunning):
+            async with second.router.lifespan_context(second):
+                pass
+
+
+def test_flowql_serve_refuses_a_served_database_in_one_line(tmp_path: Path) -> None:
+    (tmp_path / "data").mkdir()
+    fd = _flock_beside(str(tmp_path / "data" / "flowql.db"))  # as a running server holds it
+    try:
+        env = {**os.environ, "FLOWQL_DATA_DIR": str(tmp_path / "data")}
+        env.pop("FLOWQL_DATABASE_URL", None)
+        done = subprocess.run(
+            [sys.executable, "-m", "flowql.cli", "serve", "--port", "1"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=env,
+            check=False,
+        )
+    finally:
+        os.close(fd)
+    assert done.returncode == 1
+    assert done.stderr.startswith("Error: another FlowQL server is already using this database")
+    assert done.stderr.count("\n") == 1

@@ -12,7 +12,6 @@ from __future__ import annotations
 import fcntl
 import os
 from dataclasses import dataclass
-from pathlib import Path
 
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
@@ -54,19 +53,25 @@ _REFUSAL = (
 )
 
 
+def _flock_beside(database: str) -> int:
+    """An exclusive ``flock`` on ``<real path of database>.serve.lock`` (one lock per real file,
+    whatever link or relative path names it); its descriptor. Raises ServerAlreadyRunning."""
+    path = os.path.realpath(database)
+    fd = os.open(f"{path}.serve.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise ServerAlreadyRunning(_REFUSAL) from None
+    return fd
+
+
 async def acquire_server_lock(engine: AsyncEngine, url: str) -> ServerLock:
     """Take the database's serving lock. Raises :class:`ServerAlreadyRunning` when it is held."""
     if url.startswith("sqlite"):
         if is_memory_sqlite(url):
             return ServerLock()
-        path = Path(make_url(url).database or "flowql.db")
-        fd = os.open(f"{path}.serve.lock", os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            raise ServerAlreadyRunning(_REFUSAL) from None
-        return ServerLock(fd=fd)
+        return ServerLock(fd=_flock_beside(make_url(url).database or "flowql.db"))
     connection = await engine.connect()
     got = (
         await connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": ADVISORY_LOCK_KEY})

@@ -18,9 +18,10 @@ from typing import Any
 from sqlalchemy import and_, delete, func, or_, select
 
 from flowql.context import Context
-from flowql.db.models import Flow
+from flowql.db.models import Flow, Job
 from flowql.engine.graph import parse_flow
 from flowql.errors import FieldProblem, InvalidInput, NotFound
+from flowql.jobs import ACTIVE_STATUSES
 from flowql.resolvers.flow_db import FLOW_NOT_FOUND, commit_or_conflict, ensure_endpoint_free, resolve_folder
 from flowql.resolvers.flow_import import import_flows, parse_flow_file
 
@@ -191,9 +192,23 @@ async def update_flow(ctx: Context, *, flow_id: uuid.UUID, values: dict[str, Any
 
 
 async def delete_flow(ctx: Context, *, flow_id: uuid.UUID) -> None:
-    """Delete the caller's flow and, by cascade, its messages and builds
-    (Langflow ``DELETE /api/v1/flows/{flow_id}``). Raises Unauthenticated, NotFound."""
+    """Delete the caller's flow and, by cascade, its messages, builds, jobs and traces
+    (Langflow ``DELETE /api/v1/flows/{flow_id}``). Its jobs still running in this process are
+    cancelled first, so their watchers get ``error`` + ``end`` and no work goes on for a flow
+    that is gone. Raises Unauthenticated, NotFound."""
     principal = ctx.require_principal()
+    async with ctx.sessions() as session:
+        running = list(
+            await session.scalars(
+                select(Job.id).where(
+                    Job.flow_id == flow_id, Job.user_id == principal.user_id, Job.status.in_(ACTIVE_STATUSES)
+                )
+            )
+        )
+    if ctx.jobs is not None:
+        for job_id in running:
+            if ctx.jobs.runner.is_running(job_id):
+                await ctx.jobs.runner.cancel(job_id)
     async with ctx.sessions() as session:
         result = await session.execute(
             delete(Flow).where(Flow.id == flow_id, Flow.user_id == principal.user_id).returning(Flow.id)

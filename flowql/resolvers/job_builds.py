@@ -166,12 +166,19 @@ async def start_public_build(ctx: Context, *, flow_id: uuid.UUID, params: BuildP
     return await _launch_build(ctx, flow, params, user_id=flow.user_id, client_id=client_id)
 
 
+#: Longest ``inputs.session`` of a public build (the stored id adds a 37-character prefix).
+PUBLIC_SESSION_MAX = 255 - 37
+
+
 def public_session_id(client_id: str, flow_id: uuid.UUID, requested: str | None) -> str:
     """The session of a public build: the client's virtual flow id (Langflow's
     ``uuid5(NAMESPACE_DNS, f"{client_id}_{flow_id}")``), or ``"<virtual id>:<requested>"`` when
     the client names one, so anonymous clients never write into the owner's or each other's
     sessions."""
     virtual = str(uuid.uuid5(uuid.NAMESPACE_DNS, f"{client_id}_{flow_id}"))
+    if requested and len(requested) > PUBLIC_SESSION_MAX:
+        problem = f"must be at most {PUBLIC_SESSION_MAX} characters in a public build"
+        raise InvalidInput(f"inputs.session {problem}", [FieldProblem("inputs.session", problem)])
     return f"{virtual}:{requested}" if requested else virtual
 
 

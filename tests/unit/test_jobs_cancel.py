@@ -11,7 +11,9 @@ from sqlalchemy import select
 
 from flowql.db.models import Span, Trace
 from flowql.engine import Component, ComponentContext, ComponentResult, registry
+from flowql.errors import NotFound
 from flowql.resolvers import jobs
+from flowql.resolvers.flows import delete_flow
 from flowql.services import AppServices
 from tests.conftest import TestUser
 from tests.flowbuilder import chat_in, echo_flow, edge, flow, node
@@ -130,3 +132,20 @@ async def test_a_job_left_running_by_a_gone_process_can_be_cancelled(
     assert [r.event for r in await watcher] == ["error", "end"]
     assert (await jobs.get_job(ctx, job_id=orphan.id)).status == "cancelled"
     assert await jobs.cancel_job(ctx, job_id=orphan.id) is False
+
+
+async def test_deleting_a_flow_cancels_its_running_jobs_first(
+    services: AppServices, alice: TestUser, sleeper: SleepProbe
+) -> None:
+    ctx = jobs_ctx(services, alice.principal)
+    flow_row = await make_flow(ctx, sleepy_flow())
+    job = await jobs.start_build(ctx, flow_id=flow_row.id, params=jobs.BuildParams(input_value="x"))
+    watcher = asyncio.create_task(collect(ctx, job.id))
+    await asyncio.wait_for(sleeper.started.wait(), HANG_GUARD)
+    await delete_flow(ctx, flow_id=flow_row.id)
+    assert sleeper.cancelled.is_set()  # the component stopped before the flow went away
+    events = await asyncio.wait_for(watcher, HANG_GUARD)
+    assert [e.event for e in events[-2:]] == ["error", "end"]
+    assert not services.jobs.runner.is_running(job.id)
+    with pytest.raises(NotFound):
+        await jobs.get_job(ctx, job_id=job.id)  # gone with its flow

@@ -229,3 +229,16 @@ async def test_watching_an_ended_job_from_its_last_cursor_ends_at_once(
     assert await collect(ctx, job.id, after=last - 1) == [events[-1]]
     assert await collect(ctx, job.id, after=last) == []
     assert await collect(ctx, job.id, after=last + 1000) == []
+
+
+async def test_a_public_session_longer_than_its_room_names_inputs_session(
+    services: AppServices, alice: TestUser
+) -> None:
+    ctx = jobs_ctx(services, alice.principal)
+    public = await make_flow(ctx, {**echo_flow("open"), "access_type": "PUBLIC"})
+    anonymous = jobs_ctx(services)
+    with pytest.raises(InvalidInput) as info:
+        await jobs.start_public_build(
+            anonymous, flow_id=public.id, params=jobs.BuildParams(session_id="s" * 250), client_id="c"
+        )
+    assert info.value.fields[0].path == "inputs.session"
