@@ -1,0 +1,138 @@
+"""The agent tool contract: a name, a description, a JSON-schema argument list and an async
+``run`` that always answers text.
+
+Bad arguments and failures a tool reports (:class:`ToolError`) come back as an ``"Error: ..."``
+string for the model to read and retry (design.md "Tools and errors in agents"); they never end
+the run.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+ToolFunc = Callable[[dict[str, Any]], Awaitable[str]]
+
+_JSON_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,),
+    "number": (int, float),
+    "integer": (int,),
+    "boolean": (bool,),
+    "array": (list,),
+    "object": (dict,),
+}
+
+
+class ToolError(Exception):
+    """A failure to report to the model as the tool's result (``"Error: <message>"``)."""
+
+
+@dataclass(frozen=True)
+class ToolResult:
+    """What a tool call produced: the ``text`` the model sees and whether it is an ``error``."""
+
+    text: str
+    error: bool = False
+
+
+def parse_arguments(raw: object) -> dict[str, Any]:
+    """The call's arguments as a dict: a mapping as is, a JSON object text (OpenAI's
+    ``function.arguments``) parsed, ``None`` / ``""`` as ``{}``. Raises ToolError otherwise."""
+    if raw is None or raw == "":
+        return {}
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise ToolError(f"arguments are not valid JSON: {exc.msg}") from exc
+    if not isinstance(raw, Mapping):
+        raise ToolError("arguments must be a JSON object")
+    return dict(raw)
+
+
+def _type_ok(value: object, expected: str) -> bool:
+    """Whether ``value`` has JSON-schema type ``expected`` (unknown types accept anything)."""
+    kinds = _JSON_TYPES.get(expected)
+    if kinds is None:
+        return True
+    if isinstance(value, bool) and expected in ("number", "integer"):
+        return False
+    return isinstance(value, kinds)
+
+
+def validate_arguments(
+    args: Mapping[str, Mapping[str, Any]], required: tuple[str, ...], arguments: Mapping[str, Any]
+) -> dict[str, Any]:
+    """``arguments`` checked against the tool's ``args`` schema: every ``required`` name present,
+    no unknown names, each value of its declared ``type`` (and in its ``enum``); missing optional
+    names take their ``default``. Returns the completed dict; raises ToolError naming the
+    argument otherwise."""
+    unknown = sorted(set(arguments) - set(args))
+    if unknown:
+        raise ToolError(f"unknown argument(s): {', '.join(unknown)}")
+    result: dict[str, Any] = {}
+    for name, schema in args.items():
+        if name not in arguments or arguments[name] is None:
+            if name in required:
+                raise ToolError(f"missing required argument '{name}'")
+            if "default" in schema:
+                result[name] = schema["default"]
+            continue
+        value = arguments[name]
+        expected = schema.get("type")
+        if isinstance(expected, str) and not _type_ok(value, expected):
+            raise ToolError(f"argument '{name}' must be of type {expected}")
+        enum = schema.get("enum")
+        if isinstance(enum, list) and value not in enum:
+            raise ToolError(f"argument '{name}' must be one of {enum}")
+        result[name] = value
+    return result
+
+
+@dataclass(frozen=True)
+class Tool:
+    """An agent tool.
+
+    - ``name`` / ``description``: what the model sees (OpenAI ``function.name`` /
+      ``description``; Langflow ``tools_metadata.value[*].name`` / ``description``).
+    - ``args``: ``{argument: JSON schema}`` (Langflow ``tools_metadata.value[*].args``), e.g.
+      ``{"expression": {"type": "string", "description": ..., "title": "Expression"}}``.
+    - ``required``: argument names the call must give.
+    - ``func``: the implementation, called with validated arguments; it returns text or raises
+      :class:`ToolError`.
+    """
+
+    name: str
+    description: str
+    args: dict[str, dict[str, Any]]
+    func: ToolFunc
+    required: tuple[str, ...] = field(default=())
+
+    def parameters(self) -> dict[str, Any]:
+        """OpenAI's function ``parameters``: ``{"type": "object", "properties": args,
+        "required": [...]}``."""
+        return {"type": "object", "properties": self.args, "required": list(self.required)}
+
+    def openai_spec(self) -> dict[str, Any]:
+        """The entry of OpenAI's ``tools`` list: ``{"type": "function", "function": {name,
+        description, parameters}}``."""
+        return {
+            "type": "function",
+            "function": {"name": self.name, "description": self.description, "parameters": self.parameters()},
+        }
+
+    async def call(self, arguments: object) -> ToolResult:
+        """Parse and validate ``arguments`` (a dict or a JSON text), run the tool. A bad argument
+        or a ToolError gives ``ToolResult("Error: ...", error=True)``; other exceptions
+        propagate (they are bugs, not model mistakes)."""
+        try:
+            checked = validate_arguments(self.args, self.required, parse_arguments(arguments))
+            return ToolResult(await self.func(checked))
+        except ToolError as exc:
+            return ToolResult(f"Error: {exc}", error=True)
+
+    async def run(self, arguments: object) -> str:
+        """The text of :meth:`call` (``"Error: ..."`` for bad arguments or a tool error)."""
+        return (await self.call(arguments)).text

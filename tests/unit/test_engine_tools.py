@@ -1,0 +1,185 @@
+"""The built-in agent tools: the calculator (an AST walker, never eval) and the current date;
+bad arguments come back as error text, never as an exception."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from flowql.engine.tools import Tool, ToolError, calculator_tool, current_date_tool, validate_arguments
+from flowql.engine.tools.calculator import MAX_EXPRESSION_LENGTH
+
+
+async def calc(expression: object) -> str:
+    return await calculator_tool().run({"expression": expression})
+
+
+@pytest.mark.parametrize(
+    ("expression", "expected"),
+    [
+        ("2+3*4", "14"),
+        ("2*3+4", "10"),
+        ("10-4-3", "3"),
+        ("2**3**2", "512"),
+        ("(2+3)*4", "20"),
+        ("((1+2)*(3+4))", "21"),
+        ("1.5*2", "3"),
+        ("0.1+0.2", "0.3"),
+        ("1/3", "0.333333"),
+        ("7/2", "3.5"),
+        ("7//2", "3"),
+        ("7%3", "1"),
+        ("-5+2", "-3"),
+        ("-(2+3)", "-5"),
+        ("--4", "4"),
+        ("-2**2", "-4"),
+        ("2**-1", "0.5"),
+        (" 4*4*(33/22)+12-20 ", "16"),
+        ("2**1000", str(2**1000)),
+    ],
+)
+async def test_calculator_computes_arithmetic(expression: str, expected: str) -> None:
+    assert await calc(expression) == expected
+
+
+@pytest.mark.parametrize("expression", ["1/0", "1//0", "5%0", "0**-1", "1/(2-2)"])
+async def test_division_by_zero_is_an_error_text(expression: str) -> None:
+    assert await calc(expression) == "Error: Division by zero"
+
+
+@pytest.mark.parametrize(
+    ("expression", "element"),
+    [
+        ("__import__('os')", "Call"),
+        ("a+1", "Name"),
+        ("(1).real", "Attribute"),
+        ("[1, 2][0]", "Subscript"),
+        ("1 < 2", "Compare"),
+        ("lambda: 1", "Lambda"),
+        ("1 if 1 else 2", "IfExp"),
+        ("~1", "UnaryOp"),
+        ("1 << 2", "BinOp"),
+    ],
+)
+async def test_anything_but_arithmetic_is_refused(expression: str, element: str) -> None:
+    assert await calc(expression) == f"Error: Invalid expression: unsupported element '{element}'"
+
+
+@pytest.mark.parametrize("expression", ["'a'*3", "True+1", "1j*2", "None"])
+async def test_only_number_literals(expression: str) -> None:
+    assert (await calc(expression)).startswith("Error: Invalid expression: only numbers are allowed")
+
+
+@pytest.mark.parametrize("expression", ["2+", "(1+2", "", "1 2"])
+async def test_syntax_errors_are_error_texts(expression: str) -> None:
+    assert (await calc(expression)).startswith("Error: Invalid expression: ")
+
+
+@pytest.mark.parametrize(
+    ("expression", "message"),
+    [
+        ("9**9**9", "exponent larger than 1000"),
+        ("2**100000", "exponent larger than 1000"),
+        ("10**999", "the result is too large"),
+        ("2**1000*2**1000", "the result is too large"),
+        ("1e308*10", "the result is too large"),
+        ("10.0**400", "the result is too large"),
+        ("(-8)**0.5", "the result is not a real number"),
+    ],
+)
+async def test_huge_results_are_refused(expression: str, message: str) -> None:
+    assert await calc(expression) == f"Error: Invalid expression: {message}"
+
+
+async def test_overlong_expression_is_refused() -> None:
+    text = "+".join(["1"] * MAX_EXPRESSION_LENGTH)
+    assert await calc(text) == f"Error: Invalid expression: longer than {MAX_EXPRESSION_LENGTH} characters"
+
+
+async def test_deep_nesting_is_an_error_text_not_a_crash() -> None:
+    assert (await calc("(" * 300 + "1" + ")" * 300)).startswith("Error: Invalid expression")
+
+
+async def test_bad_calculator_arguments_are_error_texts() -> None:
+    tool = calculator_tool()
+    assert await tool.run({}) == "Error: missing required argument 'expression'"
+    assert await tool.run({"expression": None}) == "Error: missing required argument 'expression'"
+    assert await tool.run({"expression": 3}) == "Error: argument 'expression' must be of type string"
+    assert await tool.run({"expression": "1", "x": 1}) == "Error: unknown argument(s): x"
+    assert await tool.run("not json") == "Error: arguments are not valid JSON: Expecting value"
+    assert await tool.run("[1]") == "Error: arguments must be a JSON object"
+    result = await tool.call({"expression": 3})
+    assert result.error is True
+
+
+async def test_arguments_may_be_openai_json_text() -> None:
+    result = await calculator_tool().call('{"expression": "2+3*4"}')
+    assert (result.text, result.error) == ("14", False)
+
+
+def test_calculator_declares_langflows_name_and_schema() -> None:
+    spec = calculator_tool().openai_spec()
+    assert spec["type"] == "function"
+    function = spec["function"]
+    assert function["name"] == "evaluate_expression"
+    assert function["description"] == "Perform basic arithmetic operations on a given expression."
+    params = function["parameters"]
+    assert params["type"] == "object"
+    assert params["required"] == ["expression"]
+    assert params["properties"]["expression"]["type"] == "string"
+
+
+FIXED = datetime(2025, 1, 15, 12, 30, 45, tzinfo=UTC)
+
+
+async def test_current_date_in_utc() -> None:
+    tool = current_date_tool(now=lambda: FIXED)
+    assert await tool.run({"timezone": "UTC"}) == "Current date and time in UTC: 2025-01-15 12:30:45 UTC"
+    assert await tool.run({}) == "Current date and time in UTC: 2025-01-15 12:30:45 UTC"
+
+
+async def test_current_date_in_another_zone() -> None:
+    text = await current_date_tool(now=lambda: FIXED).run({"timezone": "Asia/Tokyo"})
+    assert text == "Current date and time in Asia/Tokyo: 2025-01-15 21:30:45 JST"
+
+
+@pytest.mark.parametrize("zone", ["Mars/Base", "../../etc/passwd", "/etc/localtime", "x" * 500])
+async def test_bad_timezone_is_an_error_text(zone: str) -> None:
+    text = await current_date_tool(now=lambda: FIXED).run({"timezone": zone})
+    assert text.startswith("Error: Unknown timezone '")
+    assert len(text) < 120
+
+
+async def test_current_date_real_clock_and_bad_type() -> None:
+    tool = current_date_tool()
+    assert (await tool.run({"timezone": "UTC"})).startswith("Current date and time in UTC: ")
+    assert await tool.run({"timezone": 5}) == "Error: argument 'timezone' must be of type string"
+    spec = tool.openai_spec()["function"]
+    assert spec["name"] == "get_current_date"
+    assert spec["parameters"]["required"] == []
+    assert spec["parameters"]["properties"]["timezone"]["default"] == "UTC"
+
+
+def test_validate_arguments_checks_types_enum_and_defaults() -> None:
+    args = {
+        "n": {"type": "integer"},
+        "mode": {"type": "string", "enum": ["a", "b"], "default": "a"},
+        "flag": {"type": "boolean"},
+    }
+    assert validate_arguments(args, ("n",), {"n": 2}) == {"n": 2, "mode": "a"}
+    with pytest.raises(ToolError, match="'n' must be of type integer"):
+        validate_arguments(args, ("n",), {"n": True})
+    with pytest.raises(ToolError, match="'mode' must be one of"):
+        validate_arguments(args, ("n",), {"n": 1, "mode": "c"})
+    with pytest.raises(ToolError, match="'flag' must be of type boolean"):
+        validate_arguments(args, (), {"flag": "yes"})
+
+
+async def test_a_tool_error_raised_by_the_function_becomes_text() -> None:
+    async def fail(arguments: dict[str, object]) -> str:
+        raise ToolError("upstream said no")
+
+    tool = Tool(name="t", description="d", args={}, func=fail)
+    result = await tool.call({})
+    assert (result.text, result.error) == ("Error: upstream said no", True)
