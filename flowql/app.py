@@ -13,7 +13,7 @@ from flowql.db.migrate import migrate
 from flowql.jobs.recovery import end_orphaned_jobs
 from flowql.jobs.server_lock import acquire_server_lock
 from flowql.resolvers.auth import ensure_default_superuser
-from flowql.rest_compat import auth, build, build_public, flows, health, monitor, run
+from flowql.rest_compat import auth, build, build_public, catalog, flows, health, monitor, run
 from flowql.rest_compat.errors import install_error_handlers
 from flowql.schema.app import graphql_router
 from flowql.services import AppServices, start_services
@@ -25,7 +25,7 @@ MULTIPART_OVERHEAD = 64 * 1024
 
 def rest_routers() -> list[APIRouter]:
     """Every REST router the app serves (route paths carry their full prefix)."""
-    return [module.router for module in (health, auth, flows, run, monitor, build, build_public)]
+    return [module.router for module in (health, auth, flows, run, monitor, build, build_public, catalog)]
 
 
 def create_app(settings: Settings | None = None, services: AppServices | None = None) -> FastAPI:

@@ -24,7 +24,9 @@ class Settings(BaseSettings):
     """All knobs of one FlowQL process.
 
     ``auto_login`` ``None`` means "decide from the bind address" (on only for 127.0.0.1);
-    ``resolved_auto_login`` gives the effective value.
+    ``resolved_auto_login`` gives the effective value. ``default_model`` is the model a model
+    component calls when its ``model`` field is empty; ``model_timeout`` (seconds) and
+    ``model_max_retries`` apply to every model call.
     """
 
     model_config = SettingsConfigDict(env_prefix="FLOWQL_", extra="ignore", populate_by_name=True)
@@ -49,6 +51,9 @@ class Settings(BaseSettings):
     webhook_auth: bool = True
     allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     max_run_steps: int = 1000
+    default_model: str = "gpt-4o-mini"
+    model_timeout: float = 120.0
+    model_max_retries: int = 2
     graphql_max_depth: int = 12
     graphql_max_aliases: int = 30
     access_token_minutes: int = 60

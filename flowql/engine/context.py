@@ -67,6 +67,21 @@ class ComponentContext:
             return self._variable(name, value)
         return value
 
+    def optional_secret(self, name: str) -> str | None:
+        """Field ``name`` as a secret that may be missing: the edge or literal value, or for a
+        ``load_from_db`` field its variable's value; ``None`` when empty or the variable is not
+        set (the caller falls back, e.g. a model's ``api_key`` to ``OPENAI_API_KEY``)."""
+        self.used_fields.add(name)
+        if name in self.inputs:
+            value = self.inputs[name]
+        else:
+            spec = self.vertex.template.get(name) or {}
+            value = spec.get("value")
+            if spec.get("load_from_db") and isinstance(value, str) and value:
+                value = self.services.variables.get(value)
+        text = to_text(value).strip() if value is not None else ""
+        return text or None
+
     def text(self, name: str, default: str = "") -> str:
         """Field ``name`` as text (see :func:`~flowql.engine.values.to_text`)."""
         value = self.field(name)
@@ -79,6 +94,19 @@ class ComponentContext:
     def source_properties(self) -> dict[str, Any]:
         """``properties.source`` for a message this vertex makes from its upstream's output."""
         return self.upstream.as_properties() if self.upstream else dict(NULL_SOURCE)
+
+    def output_properties(self, value: Any) -> dict[str, Any]:
+        """``properties`` for a message this vertex makes from edge value ``value``: the
+        upstream's source, or — when ``value`` is a message that upstream made itself (a model's
+        reply, whose ``source`` names the model) — that message's ``source`` and ``usage``."""
+        props: dict[str, Any] = {"source": self.source_properties()}
+        if isinstance(value, ChatMessage) and self.upstream is not None:
+            source = value.properties.get("source")
+            if isinstance(source, dict) and source.get("id") == self.upstream.id:
+                props["source"] = dict(source)
+                if value.properties.get("usage") is not None:
+                    props["usage"] = value.properties["usage"]
+        return props
 
     def new_message(self, text: str, sender: str, sender_name: str, **extra: Any) -> ChatMessage:
         """A fresh message of this run (new id, now), ``properties`` defaulting to a null source."""

@@ -214,7 +214,13 @@ class _Run:
             seconds=seconds,
         )
         await self.services.emit(event)
-        await record("success", output=output, build_data=event.data["build_data"])
+        await record(
+            "success",
+            output=output,
+            build_data=event.data["build_data"],
+            model_name=result.model_name,
+            token_usage=result.token_usage,
+        )
 
     def _inputs(self, vertex: Vertex) -> tuple[dict[str, Any], SourceInfo | None]:
         """Edge values by target field (a list when several edges feed one field) and the

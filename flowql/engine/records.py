@@ -51,6 +51,8 @@ def vertex_record(
     output: VertexOutput | None = None,
     build_data: dict[str, Any] | None = None,
     error: str | None = None,
+    model_name: str | None = None,
+    token_usage: dict[str, Any] | None = None,
 ) -> VertexRecord:
     """A :class:`VertexRecord` for one execution of ``vertex`` (``output`` when it succeeded)."""
     return VertexRecord(
@@ -68,4 +70,6 @@ def vertex_record(
         targets=list(targets),
         build_data=build_data,
         error=error,
+        model_name=model_name,
+        token_usage=token_usage,
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from flowql.engine.models.spec import ModelSpec
 from flowql.engine.types import ChatMessage, RunOutcome, VertexOutput
 from flowql.engine.values import to_text
 
@@ -100,9 +101,12 @@ def serialize_message(message: ChatMessage, *, include_id: bool = False) -> dict
 
 
 def serialize_value(value: Any) -> Any:
-    """An output value for JSON: messages serialised, everything else as is."""
+    """An output value for JSON: messages serialised, a model spec as its public dict (never its
+    key), everything else as is."""
     if isinstance(value, ChatMessage):
         return serialize_message(value)
+    if isinstance(value, ModelSpec):
+        return value.public()
     if isinstance(value, list):
         return [serialize_value(v) for v in value]
     return value

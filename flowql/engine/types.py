@@ -10,7 +10,13 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+from flowql.engine.models.spec import ModelDefaults
+
+if TYPE_CHECKING:
+    from flowql.engine.models.chat import ChatModel, ChatModelFactory
+    from flowql.engine.models.spec import ModelSpec
 
 InputType = Literal["chat", "text", "any"]
 OutputType = Literal["chat", "text", "any", "debug"]
@@ -148,6 +154,8 @@ class VertexRecord:
     targets: list[str] = field(default_factory=list)
     build_data: dict[str, Any] | None = None
     error: str | None = None
+    model_name: str | None = None
+    token_usage: dict[str, Any] | None = None
 
 
 VertexSink = Callable[[VertexRecord], Awaitable[None]]
@@ -174,10 +182,22 @@ class EngineServices:
     """Services injected into a run. ``variables`` resolves ``load_from_db`` names
     (request ``X-LANGFLOW-GLOBAL-VAR-*`` headers first, then the environment). ``emit`` gets
     every build event; ``on_vertex`` one :class:`VertexRecord` per vertex execution (success,
-    failure or cancellation), awaited before the vertex's task ends."""
+    failure or cancellation), awaited before the vertex's task ends. ``model_defaults`` holds
+    the env-derived model settings (default model, base URL, fallback key; the engine never
+    reads the environment); ``chat_models`` makes the chat model for a spec (default: the
+    ``openai`` SDK client)."""
 
     messages: MessageStore = field(default_factory=_NoStore)
     emit: EventSink = _discard
     on_vertex: VertexSink = _discard_vertex
     variables: Mapping[str, str] = field(default_factory=dict)
     max_steps: int = 1000
+    model_defaults: ModelDefaults = field(default_factory=ModelDefaults)
+    chat_models: ChatModelFactory = field(default_factory=lambda: _openai_chat_model)
+
+
+def _openai_chat_model(spec: ModelSpec) -> ChatModel:
+    """The default chat model factory; imports the SDK only when a model is first used."""
+    from flowql.engine.models.openai_chat import OpenAIChatModel
+
+    return OpenAIChatModel(spec)

@@ -73,7 +73,7 @@ class RunRecorder:
             start_time=self.started_at,
             end_time=ended,
             total_latency_ms=round((time.perf_counter() - self._t0) * 1000),
-            total_tokens=0,
+            total_tokens=sum(_total_tokens(rec.token_usage) for rec in self.records),
             input={"input_value": request.input_value},
             output=output,
             error=error,
@@ -87,7 +87,7 @@ class RunRecorder:
                     parent_span_id=None,
                     vertex_id=rec.vertex_id,
                     name=rec.display_name or rec.vertex_id,
-                    type="chain",
+                    type="llm" if rec.model_name else "chain",
                     status="ok" if ok else "error",
                     start_time=rec.started_at,
                     end_time=rec.finished_at,
@@ -95,6 +95,8 @@ class RunRecorder:
                     inputs={**rec.inputs, **rec.edge_inputs},
                     outputs=rec.results,
                     error=rec.error,
+                    model_name=rec.model_name,
+                    token_usage=rec.token_usage,
                 )
             )
             rows.append(
@@ -133,6 +135,12 @@ class RunRecorder:
                 await session.commit()
         except SQLAlchemyError:
             log.exception("could not store the records of run %s", request.run_id)
+
+
+def _total_tokens(usage: dict[str, Any] | None) -> int:
+    """A span's ``total_tokens`` (0 when it called no model or the provider gave no count)."""
+    value = (usage or {}).get("total_tokens")
+    return value if isinstance(value, int) else 0
 
 
 def _vertex_build(owner: RunOwner, rec: VertexRecord) -> VertexBuild:

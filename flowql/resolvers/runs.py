@@ -17,6 +17,7 @@ from flowql.errors import FieldProblem, InvalidInput, NotFound
 from flowql.resolvers.flow_db import FLOW_NOT_FOUND
 from flowql.resolvers.input_checks import check_json, text_problem
 from flowql.resolvers.message_store import DbMessageStore, RunVariables
+from flowql.resolvers.model_defaults import model_defaults
 from flowql.resolvers.run_records import RunOwner, run_and_record
 
 INPUT_TYPES: tuple[str, ...] = ("chat", "text", "any")
@@ -139,11 +140,12 @@ def run_services(
 ) -> EngineServices:
     """Engine services of a run owned by ``user_id`` on ``flow_id``: the DB message store,
     ``load_from_db`` variables from ``ctx.global_vars`` and the environment, the step limit,
-    and ``emit`` as the event sink when given."""
+    the model defaults (Settings and ``OPENAI_*``) and ``emit`` as the event sink when given."""
     services = EngineServices(
         messages=DbMessageStore(ctx.sessions, user_id=user_id, flow_id=flow_id),
         variables=RunVariables(ctx.global_vars),
         max_steps=ctx.settings.max_run_steps,
+        model_defaults=model_defaults(ctx.settings),
     )
     if emit is not None:
         services.emit = emit

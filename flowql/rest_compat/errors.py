@@ -23,6 +23,10 @@ from flowql.errors import (
 
 log = logging.getLogger("flowql.http")
 
+#: Component error types meaning the provider could not be reached at all (502 Bad Gateway,
+#: though no upstream status exists).
+UNREACHABLE_UPSTREAM = frozenset({"APIConnectionError"})
+
 
 def status_for(exc: DomainError) -> int:
     """The HTTP status of a domain error (design.md "Errors")."""
@@ -39,7 +43,8 @@ def status_for(exc: DomainError) -> int:
     if isinstance(exc, ComponentError):
         if exc.failure.error_type == "Timeout":
             return 504
-        return 502 if exc.failure.upstream_status is not None else 422
+        upstream = exc.failure.upstream_status is not None or exc.failure.error_type in UNREACHABLE_UPSTREAM
+        return 502 if upstream else 422
     if isinstance(exc, InvalidInput):
         return 422
     return 422

@@ -5,9 +5,10 @@ from __future__ import annotations
 import strawberry
 
 from flowql.errors import NotFound
-from flowql.resolvers import flows, users
+from flowql.resolvers import catalog, flows, users
 from flowql.schema.context import Info
 from flowql.schema.inputs import parse_uuid
+from flowql.schema.types.catalog import ComponentType
 from flowql.schema.types.flows import Flow, FlowConnection
 from flowql.schema.types.users import User
 
@@ -34,3 +35,8 @@ async def flows_connection(
     ``first`` out of 1..100 or a foreign cursor is an error with code INVALID_INPUT."""
     page = await flows.flows_page(info.context.ctx, first=50 if first is None else first, after=after or None)
     return FlowConnection.from_page(page)
+
+
+async def component_types(info: Info) -> list[ComponentType]:
+    """``componentTypes``: every component type FlowQL can run (``catalog.list_component_types``)."""
+    return [ComponentType.from_record(t) for t in catalog.list_component_types(info.context.ctx)]

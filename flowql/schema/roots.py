@@ -11,6 +11,7 @@ from flowql.schema import job_fields, mutations, queries
 from flowql.schema.job_fields import JobResult
 from flowql.schema.mutations import FlowResult, RunFlowResult
 from flowql.schema.permissions import PUBLIC
+from flowql.schema.types.catalog import ComponentType
 from flowql.schema.types.flows import Flow, FlowConnection
 from flowql.schema.types.job_events import JobEvent
 from flowql.schema.types.jobs import Job
@@ -42,6 +43,11 @@ class Query:
         resolver=job_fields.public_job,
         metadata=PUBLIC,
         description="A public build started by buildPublicFlow with this clientId; null otherwise. Public.",
+    )
+    component_types: list[ComponentType] = strawberry.field(
+        resolver=queries.component_types,
+        description="Every component type FlowQL can run, with display name, fields and outputs "
+        "(as REST GET /api/v1/all).",
     )
 
 

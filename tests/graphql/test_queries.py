@@ -67,6 +67,7 @@ UNAUTHENTICATED_PROBES = {
     "job": '{ job(id: "' + str(uuid.uuid4()) + '") { id } }',
     "buildFlow": 'mutation { buildFlow(flowId: "x") { __typename } }',
     "cancelJob": 'mutation { cancelJob(id: "x") { __typename } }',
+    "componentTypes": "{ componentTypes { type } }",
 }
 #: Root fields marked public on purpose (see tests/graphql/test_jobs.py::test_public_build).
 PUBLIC_ROOT_FIELDS = {"publicJob", "buildPublicFlow"}

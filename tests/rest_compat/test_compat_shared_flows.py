@@ -1,5 +1,6 @@
 """Every real Langflow export in ``shared/flows/langflow`` saves, reads back unchanged and, when
-run, either runs or answers 422 naming the node and type FlowQL cannot run yet (never 500)."""
+run, either runs or answers 422 naming the node and type FlowQL cannot run yet (never 500).
+Model calls go to the local scripted model server (``tests/model_server.py``), never the internet."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from flowql.engine import registry
 from flowql.engine.validate import is_note
 from tests.cases import create_flow_rest, langflow_file_names, load_langflow, messages_rest, run_rest
 from tests.conftest import TestUser
+from tests.model_server import ModelServer, text
 
 FILES = langflow_file_names()
 
@@ -54,8 +56,9 @@ async def test_uploads_keeping_id_and_data(
 
 @pytest.mark.parametrize("file_name", FILES)
 async def test_run_answers_or_names_unsupported_component(
-    file_name: str, shared_dir: Path, client: httpx.AsyncClient, alice: TestUser
+    file_name: str, shared_dir: Path, client: httpx.AsyncClient, alice: TestUser, model_server: ModelServer
 ) -> None:
+    model_server.fallback = text("A scripted reply.")
     export = load_langflow(shared_dir, file_name)
     created = await create_flow_rest(client, alice.headers, export)
     r = await run_rest(client, alice.headers, created["id"], {"input_value": "hi"})
@@ -70,18 +73,16 @@ async def test_run_answers_or_names_unsupported_component(
     assert await messages_rest(client, alice.headers, flow_id=created["id"]) == []
 
 
-async def test_basic_prompting_names_language_model_node(
+async def test_unsupported_arxiv_node_is_named(
     shared_dir: Path, client: httpx.AsyncClient, alice: TestUser
 ) -> None:
-    export = load_langflow(shared_dir, "Basic Prompting.json")
-    [model_id] = [
-        n["id"] for n in export["data"]["nodes"] if n["data"].get("type") == "LanguageModelComponent"
-    ]
+    export = load_langflow(shared_dir, "Research Translation Loop.json")
+    [arxiv_id] = [n["id"] for n in export["data"]["nodes"] if n["data"].get("type") == "ArXivComponent"]
     created = await create_flow_rest(client, alice.headers, export)
     r = await run_rest(client, alice.headers, created["id"], {"input_value": "hi"})
     assert r.status_code == 422
-    assert model_id in r.json()["detail"]
-    assert "LanguageModelComponent" in r.json()["detail"]
+    assert arxiv_id in r.json()["detail"]
+    assert "ArXivComponent" in r.json()["detail"]
 
 
 async def test_hello_world_runs(shared_dir: Path, client: httpx.AsyncClient, alice: TestUser) -> None:

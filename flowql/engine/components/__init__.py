@@ -1,11 +1,12 @@
 """Native components, keyed by Langflow ``data.type`` in :data:`registry`.
 
 Importing this package registers the built-ins: ``ChatInput``, ``ChatOutput``, ``TextInput``,
-``TextOutput``, ``Prompt`` / ``Prompt Template``. Extend it with ``registry.register(...)`` (see
+``TextOutput``, ``Prompt`` / ``Prompt Template``, ``LanguageModelComponent``, ``OpenAIModel``.
+Extend it with ``registry.register(...)`` (see
 :mod:`flowql.engine.components.base`).
 """
 
-from flowql.engine.components import io, prompt
+from flowql.engine.components import io, language_model, prompt
 from flowql.engine.components.base import Component, ComponentRegistry, ComponentResult, registry
 from flowql.engine.context import ComponentContext
 
@@ -15,6 +16,7 @@ __all__ = [
     "ComponentRegistry",
     "ComponentResult",
     "io",
+    "language_model",
     "prompt",
     "registry",
 ]

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
 
+from flowql.engine.components.spec import FieldSpec, OutputSpec
 from flowql.engine.types import ChatMessage
 
 if TYPE_CHECKING:
@@ -35,12 +36,16 @@ class ComponentResult:
     ``outputs`` maps output name (``data.node.outputs[].name``) → value: a :class:`ChatMessage`
     for Langflow ``Message`` outputs, a ``str``, or JSON-able data (``dict`` for Data).
     ``message`` is the chat message the component made (the stored one when it was stored);
-    ``stored`` says whether the message store kept it.
+    ``stored`` says whether the message store kept it. A model component names the model it
+    called (``model_name``) and its token counts (``token_usage``: ``input_tokens``,
+    ``output_tokens``, ``total_tokens``) for the vertex's trace span.
     """
 
     outputs: dict[str, Any]
     message: ChatMessage | None = None
     stored: bool = False
+    model_name: str | None = None
+    token_usage: dict[str, Any] | None = None
 
 
 class Component:
@@ -52,9 +57,21 @@ class Component:
     - ``input_kind`` / ``output_kind``: ``"chat"`` or ``"text"`` when the component is an input /
       output vertex selected by ``input_type`` / ``output_type`` (Chat/Text Input/Output).
     - ``is_loop``: a loop component, whose feedback edges may close a cycle.
+    - Catalog metadata (``GET /api/v1/all``, GraphQL ``componentTypes``; see
+      :mod:`flowql.engine.catalog`): ``description``, ``category`` (Langflow's category key, e.g.
+      ``"input_output"``), ``icon``, ``documentation``, ``legacy``, ``field_specs`` and
+      ``output_specs`` (:mod:`flowql.engine.components.spec`). All optional: a class without them
+      is listed under ``custom_component`` with its type and display name.
     """
 
     display_name: ClassVar[str] = ""
+    description: ClassVar[str] = ""
+    category: ClassVar[str] = "custom_component"
+    icon: ClassVar[str] = ""
+    documentation: ClassVar[str] = ""
+    legacy: ClassVar[bool] = False
+    field_specs: ClassVar[tuple[FieldSpec, ...]] = ()
+    output_specs: ClassVar[tuple[OutputSpec, ...]] = ()
     input_kind: ClassVar[IOKind | None] = None
     output_kind: ClassVar[IOKind | None] = None
     is_loop: ClassVar[bool] = False
@@ -118,6 +135,11 @@ class ComponentRegistry:
 
     def __iter__(self) -> Iterator[str]:
         return iter(sorted(self._classes))
+
+    def items(self) -> list[tuple[str, type[Component]]]:
+        """``(data.type, class)`` pairs, sorted by type name (a class registered under several
+        names appears once per name)."""
+        return sorted(self._classes.items())
 
 
 registry = ComponentRegistry()

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flowql.engine.components.base import Component, ComponentResult, registry
+from flowql.engine.components.spec import FieldSpec, OutputSpec, bool_field, message_text
 from flowql.engine.context import ComponentContext
 from flowql.engine.graph import Vertex
 from flowql.engine.values import to_bool, to_text
@@ -55,6 +56,18 @@ class Prompt(Component):
     """Fills ``template`` from its variables; output ``prompt`` (a Message)."""
 
     display_name = "Prompt Template"
+    description = "Create a prompt template with dynamic variables."
+    category = "models_and_agents"
+    icon = "prompts"
+    documentation = "https://docs.langflow.org/components-prompts"
+    field_specs = (
+        FieldSpec("template", "Template", type="prompt", input_type="PromptInput"),
+        bool_field(
+            "use_double_brackets", "Use Double Brackets", "Use {{variable}} syntax instead of {variable}."
+        ),
+        message_text("tool_placeholder", "Tool Placeholder", "A placeholder input for tool mode."),
+    )
+    output_specs = (OutputSpec("prompt", "Prompt", method="build_prompt"),)
 
     async def run(self, ctx: ComponentContext) -> ComponentResult:
         """See the module docstring. A malformed template fails the vertex."""

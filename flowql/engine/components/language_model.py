@@ -1,0 +1,140 @@
+"""Language model components: ``LanguageModelComponent`` (Langflow's "Language Model") and the
+older ``OpenAIModel`` ("OpenAI").
+
+Both send ``system_message`` (when not empty) and ``input_value`` as one chat completion through
+``services.chat_models`` and give two outputs: ``text_output`` (a Message with the reply, whose
+``properties.source`` is ``{id: this vertex, display_name, source: model name}`` and
+``properties.usage`` the token counts) and ``model_output`` (the :class:`ModelSpec`, for
+components that take a ``LanguageModel``). With ``stream`` on, each chunk is a ``token`` event
+``{"chunk", "id"}`` whose ``id`` is the ``text_output`` message's id.
+
+The model: the ``model`` field (``""`` → ``FLOWQL_DEFAULT_MODEL``; else a one-entry list shaped
+like its ``options[]``) or, for ``OpenAIModel``, ``model_name``; the key: ``api_key`` resolved
+per design.md "Secrets and variables", empty or unresolved → ``OPENAI_API_KEY``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, ClassVar
+
+from flowql.engine.components.base import Component, ComponentResult, registry
+from flowql.engine.context import ComponentContext
+from flowql.engine.graph import Vertex
+from flowql.engine.models.chat import ModelCallError, ModelReply
+from flowql.engine.models.spec import ModelSpec, model_name_from_field, resolve_model
+from flowql.engine.types import EngineEvent
+from flowql.engine.values import to_text
+from flowql.errors import ComponentError, ComponentFailure, FieldProblem, InvalidInput
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or value in (None, ""):
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+class _ChatModelComponent(Component):
+    """Shared behaviour; subclasses name the fields holding the model and the base URL."""
+
+    model_fields: ClassVar[tuple[str, ...]] = ("model", "model_name")
+    base_url_field: ClassVar[str | None] = None
+
+    @classmethod
+    def check(cls, vertex: Vertex) -> None:
+        """A malformed ``model`` value fails the run before anything runs (InvalidInput)."""
+        for name in cls.model_fields:
+            spec = vertex.template.get(name)
+            if spec is None:
+                continue
+            try:
+                model_name_from_field(spec.get("value"))
+            except ValueError as exc:
+                problem = FieldProblem(f"nodes.{vertex.id}.{name}", str(exc))
+                raise InvalidInput(
+                    f"Component '{vertex.display_name}' ({vertex.id}): {exc}", [problem]
+                ) from exc
+
+    def spec(self, ctx: ComponentContext) -> ModelSpec:
+        """The model this vertex calls (see the module docstring)."""
+        model_value: Any = None
+        for name in self.model_fields:
+            value = ctx.field(name)
+            if model_name_from_field(value)[0]:
+                model_value = value
+                break
+        max_tokens = _number(ctx.field("max_tokens"))
+        return resolve_model(
+            ctx.services.model_defaults,
+            model_field=model_value,
+            api_key=ctx.optional_secret("api_key"),
+            temperature=_number(ctx.field("temperature")),
+            max_tokens=int(max_tokens) if max_tokens and max_tokens > 0 else None,
+            base_url=ctx.text(self.base_url_field).strip() if self.base_url_field else None,
+        )
+
+    async def run(self, ctx: ComponentContext) -> ComponentResult:
+        """Call the model; outputs ``text_output`` (Message) and ``model_output`` (ModelSpec).
+        A provider failure raises ComponentError with its ``error_type`` and ``upstream_status``
+        (``Timeout`` for a timeout)."""
+        spec = self.spec(ctx)
+        messages: list[dict[str, Any]] = []
+        system = ctx.text("system_message")
+        if system.strip():
+            messages.append({"role": "system", "content": system})
+        messages.append({"role": "user", "content": to_text(ctx.field("input_value"))})
+        message_id = str(uuid.uuid4())
+
+        async def on_token(chunk: str) -> None:
+            await ctx.services.emit(EngineEvent("token", {"chunk": chunk, "id": message_id}))
+
+        stream = ctx.flag("stream", False)
+        try:
+            reply: ModelReply = await ctx.services.chat_models(spec).complete(
+                messages, stream=stream, on_token=on_token if stream else None
+            )
+        except ModelCallError as exc:
+            vertex = ctx.vertex
+            failure = ComponentFailure(
+                vertex.id, vertex.display_name, error_type=exc.error_type, upstream_status=exc.status
+            )
+            status = f" (upstream status {exc.status})" if exc.status is not None else ""
+            message = f"Error building component '{vertex.display_name}' ({vertex.id}): {exc.message}{status}"
+            raise ComponentError(message, failure) from exc
+        usage = reply.usage.as_dict() if reply.usage is not None else None
+        source = {"id": ctx.vertex.id, "display_name": self.display_name, "source": spec.model}
+        text_message = ctx.new_message(
+            reply.text, "Machine", "AI", id=message_id, properties={"source": source, "usage": usage}
+        )
+        return ComponentResult(
+            {"text_output": text_message, "model_output": spec},
+            model_name=spec.model,
+            token_usage=usage,
+        )
+
+
+@registry.register("LanguageModelComponent")
+class LanguageModelComponent(_ChatModelComponent):
+    """Langflow's "Language Model": ``model`` (ModelInput), ``api_key``, ``system_message``,
+    ``input_value``, ``temperature``, ``stream``; see the module docstring."""
+
+    display_name = "Language Model"
+    description = "Runs a language model given a specified provider."
+    category = "models"
+    icon = "brain-circuit"
+
+
+@registry.register("OpenAIModel")
+class OpenAIModel(_ChatModelComponent):
+    """Langflow's older "OpenAI" model component: ``model_name``, ``openai_api_base`` (base
+    URL; empty → ``OPENAI_BASE_URL``), ``api_key``, ``max_tokens``, ``temperature``, ``stream``."""
+
+    display_name = "OpenAI"
+    description = "Generates text using OpenAI LLMs."
+    category = "models"
+    icon = "OpenAI"
+    model_fields = ("model_name", "model")
+    base_url_field = "openai_api_base"

@@ -1,0 +1,110 @@
+""":class:`OpenAIChatModel`: the :class:`~flowql.engine.models.chat.ChatModel` for OpenAI and any
+OpenAI-compatible server (Ollama, vLLM, llama.cpp server, LM Studio), with the ``openai`` SDK.
+
+The key and base URL are passed explicitly, so the SDK never falls back to ``OPENAI_API_KEY`` /
+``OPENAI_BASE_URL`` itself; the client is created per call, so nothing reaches the network
+before a model component runs. Without a key, OpenAI's own URL is not called at all
+(``MissingAPIKey``); another base URL gets a placeholder key (local servers ignore it).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import openai
+from openai import AsyncOpenAI
+
+from flowql.engine.models.chat import ModelCallError, ModelReply, TokenSink, Usage
+from flowql.engine.models.spec import ModelSpec
+
+#: OpenAI's API root, used when a spec has no ``base_url``.
+OPENAI_BASE_URL = "https://api.openai.com/v1"
+#: The key sent to an OpenAI-compatible server when none is configured.
+PLACEHOLDER_KEY = "not-needed"
+
+
+def _usage(raw: Any) -> Usage | None:
+    if raw is None:
+        return None
+    return Usage(
+        input_tokens=getattr(raw, "prompt_tokens", None),
+        output_tokens=getattr(raw, "completion_tokens", None),
+        total_tokens=getattr(raw, "total_tokens", None),
+    )
+
+
+def _call_error(exc: openai.OpenAIError) -> ModelCallError:
+    """The SDK's exception as a :class:`ModelCallError` (``Timeout`` for a timeout)."""
+    if isinstance(exc, openai.APITimeoutError):
+        return ModelCallError("The model provider did not answer in time", error_type="Timeout")
+    if isinstance(exc, openai.APIStatusError):
+        return ModelCallError(exc.message, error_type=type(exc).__name__, status=exc.status_code)
+    if isinstance(exc, openai.APIConnectionError):
+        return ModelCallError("Could not reach the model provider", error_type="APIConnectionError")
+    return ModelCallError(str(exc), error_type=type(exc).__name__)
+
+
+class OpenAIChatModel:
+    """Chat completions (``POST {base_url}/chat/completions``) for one :class:`ModelSpec`."""
+
+    def __init__(self, spec: ModelSpec) -> None:
+        self.spec = spec
+
+    def _client(self) -> AsyncOpenAI:
+        if not self.spec.api_key and not self.spec.base_url:
+            raise ModelCallError(
+                "No API key for OpenAI: set the component's api_key or OPENAI_API_KEY",
+                error_type="MissingAPIKey",
+            )
+        return AsyncOpenAI(
+            api_key=self.spec.api_key or PLACEHOLDER_KEY,
+            base_url=self.spec.base_url or OPENAI_BASE_URL,
+            timeout=self.spec.timeout,
+            max_retries=self.spec.max_retries,
+        )
+
+    def _params(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
+        params: dict[str, Any] = {"model": self.spec.model, "messages": messages}
+        if self.spec.temperature is not None:
+            params["temperature"] = self.spec.temperature
+        if self.spec.max_tokens:
+            params["max_tokens"] = self.spec.max_tokens
+        return params
+
+    async def complete(
+        self, messages: list[dict[str, Any]], *, stream: bool, on_token: TokenSink | None = None
+    ) -> ModelReply:
+        """See :meth:`ChatModel.complete`. Raises :class:`ModelCallError`."""
+        try:
+            async with self._client() as client:
+                if not stream:
+                    response = await client.chat.completions.create(**self._params(messages))
+                    text = response.choices[0].message.content if response.choices else None
+                    return ModelReply(text or "", _usage(response.usage))
+                return await self._stream(client, messages, on_token)
+        except openai.OpenAIError as exc:
+            raise _call_error(exc) from exc
+
+    async def _stream(
+        self, client: AsyncOpenAI, messages: list[dict[str, Any]], on_token: TokenSink | None
+    ) -> ModelReply:
+        params = self._params(messages)
+        chunks = await client.chat.completions.create(
+            **params, stream=True, stream_options={"include_usage": True}
+        )
+        parts: list[str] = []
+        usage: Usage | None = None
+        async for chunk in chunks:
+            if chunk.usage is not None:
+                usage = _usage(chunk.usage)
+            piece = chunk.choices[0].delta.content if chunk.choices else None
+            if piece:
+                parts.append(piece)
+                if on_token is not None:
+                    await on_token(piece)
+        return ModelReply("".join(parts), usage)
+
+
+def openai_chat_model(spec: ModelSpec) -> OpenAIChatModel:
+    """The default :data:`~flowql.engine.models.chat.ChatModelFactory`."""
+    return OpenAIChatModel(spec)

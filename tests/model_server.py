@@ -1,0 +1,188 @@
+"""A local OpenAI-compatible model server for tests, answering from a script.
+
+``POST /v1/chat/completions`` pops the next scripted :class:`Reply` — a plain reply, streamed
+chunks (SSE ``data: {...}`` lines ending with ``data: [DONE]``), tool calls, or an HTTP error —
+and records every request (JSON body and headers) in ``server.requests``. An empty script answers
+``fallback`` when set, else 500 ("script exhausted") so a test fails loudly.
+
+The ``model_server`` fixture serves it on a free ``127.0.0.1`` port, points runs at it
+(``OPENAI_BASE_URL``), sets ``OPENAI_API_KEY=env-key`` and no SDK retries::
+
+    async def test_x(model_server, ...):
+        model_server.add(text("Hello!"), stream("Hel", "lo"), error(429))
+        ...
+        assert model_server.requests[0].body["messages"][-1]["content"] == "hi"
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import pytest
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+
+from flowql.settings import Settings
+from tests.live_server import serve
+
+ReplyKind = Literal["text", "stream", "tool_calls", "error"]
+
+
+@dataclass
+class Reply:
+    """One scripted answer (build it with :func:`text`, :func:`stream`, :func:`tool_calls`,
+    :func:`error`)."""
+
+    kind: ReplyKind
+    text: str = ""
+    chunks: list[str] = field(default_factory=list)
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)
+    status: int = 200
+    delay: float = 0.0
+    usage: dict[str, int] = field(default_factory=lambda: {"prompt_tokens": 7, "completion_tokens": 5})
+
+
+def text(content: str, *, prompt_tokens: int = 7, completion_tokens: int = 5) -> Reply:
+    """A plain assistant reply with the given usage."""
+    return Reply(
+        "text", text=content, usage={"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens}
+    )
+
+
+def stream(*chunks: str) -> Reply:
+    """A streamed reply: one SSE chunk per argument (the client asked for ``stream``)."""
+    return Reply("stream", chunks=list(chunks))
+
+
+def tool_calls(*calls: tuple[str, dict[str, Any]]) -> Reply:
+    """An assistant turn calling tools: ``(name, arguments)`` pairs."""
+    return Reply(
+        "tool_calls",
+        tool_calls=[
+            {"id": f"call_{i}", "type": "function", "function": {"name": n, "arguments": json.dumps(a)}}
+            for i, (n, a) in enumerate(calls)
+        ],
+    )
+
+
+def slow(content: str, delay: float) -> Reply:
+    """A plain reply sent after ``delay`` seconds (for client timeouts)."""
+    return Reply("text", text=content, delay=delay)
+
+
+def error(status: int, message: str = "scripted failure") -> Reply:
+    """An HTTP error in OpenAI's error shape."""
+    return Reply("error", text=message, status=status)
+
+
+@dataclass
+class RecordedRequest:
+    """What reached the server: the JSON ``body`` and lower-cased ``headers``."""
+
+    body: dict[str, Any]
+    headers: dict[str, str]
+
+    @property
+    def authorization(self) -> str:
+        return self.headers.get("authorization", "")
+
+
+class ModelServer:
+    """The scripted app; ``base_url`` is set once it is served (``http://127.0.0.1:<port>/v1``)."""
+
+    def __init__(self) -> None:
+        self.script: list[Reply] = []
+        self.requests: list[RecordedRequest] = []
+        self.fallback: Reply | None = None
+        self.base_url = ""
+        self.app = FastAPI()
+        self.app.post("/v1/chat/completions")(self._complete)
+
+    def add(self, *replies: Reply) -> None:
+        """Append replies to the script."""
+        self.script.extend(replies)
+
+    def _usage(self, reply: Reply) -> dict[str, int]:
+        usage = dict(reply.usage)
+        usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
+        return usage
+
+    async def _complete(self, request: Request) -> Response:
+        body = await request.json()
+        self.requests.append(RecordedRequest(body, {k.lower(): v for k, v in request.headers.items()}))
+        reply = self.script.pop(0) if self.script else self.fallback
+        if reply is None:
+            return JSONResponse({"error": {"message": "script exhausted", "type": "server_error"}}, 500)
+        if reply.delay:
+            await asyncio.sleep(reply.delay)
+        if reply.kind == "error":
+            kind = "rate_limit_error" if reply.status == 429 else "server_error"
+            return JSONResponse({"error": {"message": reply.text, "type": kind, "code": None}}, reply.status)
+        model = body.get("model", "")
+        if reply.kind == "stream" or body.get("stream"):
+            chunks = reply.chunks or [reply.text]
+            return StreamingResponse(self._sse(model, chunks, reply), media_type="text/event-stream")
+        message: dict[str, Any] = {"role": "assistant", "content": reply.text or None}
+        if reply.tool_calls:
+            message["tool_calls"] = reply.tool_calls
+        return JSONResponse(
+            {
+                "id": "chatcmpl-test",
+                "object": "chat.completion",
+                "created": int(time.time()),
+                "model": model,
+                "choices": [
+                    {
+                        "index": 0,
+                        "message": message,
+                        "finish_reason": "tool_calls" if reply.tool_calls else "stop",
+                    }
+                ],
+                "usage": self._usage(reply),
+            }
+        )
+
+    async def _sse(self, model: str, chunks: list[str], reply: Reply) -> AsyncIterator[bytes]:
+        def event(choices: list[dict[str, Any]], usage: dict[str, int] | None = None) -> bytes:
+            data: dict[str, Any] = {
+                "id": "chatcmpl-test",
+                "object": "chat.completion.chunk",
+                "created": int(time.time()),
+                "model": model,
+                "choices": choices,
+            }
+            if usage is not None:
+                data["usage"] = usage
+            return f"data: {json.dumps(data)}\n\n".encode()
+
+        for i, piece in enumerate(chunks):
+            delta = {"role": "assistant", "content": piece} if i == 0 else {"content": piece}
+            yield event([{"index": 0, "delta": delta, "finish_reason": None}])
+        yield event([{"index": 0, "delta": {}, "finish_reason": "stop"}])
+        yield event([], self._usage(reply))
+        yield b"data: [DONE]\n\n"
+
+
+@pytest.fixture
+async def model_server(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[ModelServer]:
+    """A served :class:`ModelServer`; runs reach it through ``OPENAI_BASE_URL``."""
+    server = ModelServer()
+    async with serve(server.app) as running:
+        server.base_url = f"{running.base_url}/v1"
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        monkeypatch.setenv("OPENAI_API_KEY", "env-key")
+        settings.model_max_retries = 0
+        yield server
+
+
+@pytest.fixture
+def no_model_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No ``OPENAI_*`` variables: nothing can reach a real provider."""
+    for name in ("OPENAI_BASE_URL", "OPENAI_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    yield

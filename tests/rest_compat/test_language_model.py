@@ -1,0 +1,242 @@
+"""Language model components through ``POST /api/v1/run`` against the local scripted model server
+(issue 4): Basic Prompting end to end, what reached the model, streaming tokens, provider errors
+(502 / 504 with the component named) and the api_key resolution order."""
+
+from __future__ import annotations
+
+import copy
+import socket
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import select
+
+from flowql.db.models import Span, Trace
+from flowql.services import AppServices
+from flowql.settings import Settings
+from tests.cases import create_flow_rest, load_langflow, messages_rest, run_rest
+from tests.conftest import TestUser
+from tests.model_server import ModelServer, error, slow, stream, text
+from tests.rest_compat.build_capture import body_events
+
+MODEL_ID = "LanguageModelComponent-FLeYF"
+SYSTEM_PROMPT = (
+    "Answer the user as if you were a GenAI expert, enthusiastic about helping them get started "
+    "building something fresh."
+)
+
+
+def _basic(shared_dir: Path) -> dict[str, Any]:
+    return load_langflow(shared_dir, "Basic Prompting.json")
+
+
+def _reply(body: dict[str, Any]) -> dict[str, Any]:
+    message: dict[str, Any] = body["outputs"][0]["outputs"][0]["results"]["message"]
+    return message
+
+
+async def _run(
+    client: httpx.AsyncClient,
+    user: TestUser,
+    export: dict[str, Any],
+    body: dict[str, Any],
+    headers: dict[str, str] | None = None,
+) -> tuple[str, httpx.Response]:
+    flow = await create_flow_rest(client, user.headers, export)
+    r = await run_rest(client, {**user.headers, **(headers or {})}, flow["id"], body)
+    return flow["id"], r
+
+
+async def test_basic_prompting_runs_and_sends_the_prompt(
+    shared_dir: Path,
+    client: httpx.AsyncClient,
+    alice: TestUser,
+    model_server: ModelServer,
+    settings: Settings,
+    services: AppServices,
+) -> None:
+    settings.default_model = "test-model-1"
+    model_server.add(text("Start with a small agent!", prompt_tokens=11, completion_tokens=4))
+    flow_id, r = await _run(client, alice, _basic(shared_dir), {"input_value": "How do I begin?"})
+    assert r.status_code == 200, r.text
+    reply = _reply(r.json())
+    assert reply["text"] == "Start with a small agent!"
+    assert reply["properties"]["source"] == {
+        "id": MODEL_ID,
+        "display_name": "Language Model",
+        "source": "test-model-1",
+    }
+    assert reply["properties"]["usage"] == {"input_tokens": 11, "output_tokens": 4, "total_tokens": 15}
+
+    [sent] = model_server.requests
+    assert sent.body["model"] == "test-model-1"
+    assert sent.body["messages"] == [
+        {"role": "system", "content": SYSTEM_PROMPT},
+        {"role": "user", "content": "How do I begin?"},
+    ]
+    assert sent.body["temperature"] == 0.1
+    assert not sent.body.get("stream")
+    assert sent.authorization == "Bearer env-key"
+
+    stored = await messages_rest(client, alice.headers, flow_id=flow_id)
+    assert [(m["sender"], m["text"]) for m in stored] == [
+        ("User", "How do I begin?"),
+        ("Machine", "Start with a small agent!"),
+    ]
+    assert stored[1]["properties"]["usage"]["total_tokens"] == 15
+
+    async with services.sessions() as session:
+        span = await session.scalar(select(Span).where(Span.vertex_id == MODEL_ID))
+        trace = await session.scalar(select(Trace).where(Trace.id == span.trace_id)) if span else None
+    assert span is not None and trace is not None
+    assert (span.type, span.model_name, span.token_usage) == (
+        "llm",
+        "test-model-1",
+        {"input_tokens": 11, "output_tokens": 4, "total_tokens": 15},
+    )
+    assert trace.total_tokens == 15
+    assert "api_key" not in str(span.outputs)
+
+
+async def test_model_field_names_the_model(
+    shared_dir: Path, client: httpx.AsyncClient, alice: TestUser, model_server: ModelServer
+) -> None:
+    model_server.add(text("ok"))
+    option = {"name": "llama3.2", "provider": "Ollama", "metadata": {"model_class": "ChatOllama"}}
+    tweaks = {MODEL_ID: {"model": [option], "temperature": 0.7}}
+    _, r = await _run(client, alice, _basic(shared_dir), {"input_value": "hi", "tweaks": tweaks})
+    assert r.status_code == 200, r.text
+    assert model_server.requests[0].body["model"] == "llama3.2"
+    assert model_server.requests[0].body["temperature"] == 0.7
+
+
+async def test_malformed_model_field_is_422_before_anything_runs(
+    shared_dir: Path, client: httpx.AsyncClient, alice: TestUser, model_server: ModelServer
+) -> None:
+    tweaks = {MODEL_ID: {"model": [{"provider": "OpenAI"}]}}
+    flow_id, r = await _run(client, alice, _basic(shared_dir), {"input_value": "hi", "tweaks": tweaks})
+    assert r.status_code == 422, r.text
+    assert MODEL_ID in str(r.json()["detail"])
+    assert model_server.requests == []
+    assert await messages_rest(client, alice.headers, flow_id=flow_id) == []
+
+
+async def test_streamed_reply_gives_tokens_joining_to_the_text(
+    shared_dir: Path, client: httpx.AsyncClient, alice: TestUser, model_server: ModelServer
+) -> None:
+    model_server.add(stream("Hel", "lo, ", "wor", "ld!"))
+    flow = await create_flow_rest(client, alice.headers, _basic(shared_dir))
+    body = {"input_value": "hi", "tweaks": {MODEL_ID: {"stream": True}}}
+    r = await client.post(
+        f"/api/v1/run/{flow['id']}", params={"stream": "true"}, json=body, headers=alice.headers
+    )
+    assert r.status_code == 200, r.text
+    events = body_events(r.text)
+    tokens = [e["data"] for e in events if e["event"] == "token"]
+    assert [t["chunk"] for t in tokens] == ["Hel", "lo, ", "wor", "ld!"]
+    assert len({t["id"] for t in tokens}) == 1
+    assert events[-1]["event"] == "end"
+    assert _reply(events[-1]["data"]["result"])["text"] == "Hello, world!"
+    assert model_server.requests[0].body["stream"] is True
+
+
+async def _expect_upstream_error(
+    shared_dir: Path, client: httpx.AsyncClient, alice: TestUser, status: int, error_type: str
+) -> None:
+    _, r = await _run(client, alice, _basic(shared_dir), {"input_value": "hi"})
+    assert r.status_code == 502, r.text
+    detail = r.json()["detail"]
+    assert detail["component_id"] == MODEL_ID
+    assert detail["display_name"] == "Language Model"
+    assert detail["upstream_status"] == status
+    assert detail["error_type"] == error_type
+    assert MODEL_ID in detail["message"]
+
+
+async def test_rate_limit_is_502_naming_the_component(
+    shared_dir: Path, client: httpx.AsyncClient, alice: TestUser, model_server: ModelServer
+) -> None:
+    model_server.add(error(429, "slow down"))
+    await _expect_upstream_error(shared_dir, client, alice, 429, "RateLimitError")
+    assert len(model_server.requests) == 1  # no retries in tests
+
+
+async def test_server_error_is_502(
+    shared_dir: Path, client: httpx.AsyncClient, alice: TestUser, model_server: ModelServer
+) -> None:
+    model_server.add(error(500, "boom"))
+    await _expect_upstream_error(shared_dir, client, alice, 500, "InternalServerError")
+
+
+async def test_bad_key_is_502_with_401(
+    shared_dir: Path, client: httpx.AsyncClient, alice: TestUser, model_server: ModelServer
+) -> None:
+    model_server.add(error(401, "invalid key"))
+    await _expect_upstream_error(shared_dir, client, alice, 401, "AuthenticationError")
+
+
+async def test_timeout_is_504(
+    shared_dir: Path,
+    client: httpx.AsyncClient,
+    alice: TestUser,
+    model_server: ModelServer,
+    settings: Settings,
+) -> None:
+    settings.model_timeout = 0.2
+    model_server.add(slow("too late", delay=3.0))
+    _, r = await _run(client, alice, _basic(shared_dir), {"input_value": "hi"})
+    assert r.status_code == 504, r.text
+    assert r.json()["detail"]["error_type"] == "Timeout"
+    assert r.json()["detail"]["component_id"] == MODEL_ID
+
+
+def _with_variable_key(export: dict[str, Any], variable: str) -> dict[str, Any]:
+    export = copy.deepcopy(export)
+    for node in export["data"]["nodes"]:
+        if node["id"] == MODEL_ID:
+            node["data"]["node"]["template"]["api_key"].update({"load_from_db": True, "value": variable})
+    return export
+
+
+async def test_api_key_order_node_value_then_header_then_env(
+    shared_dir: Path, client: httpx.AsyncClient, alice: TestUser, model_server: ModelServer
+) -> None:
+    model_server.fallback = text("ok")
+    body = {"input_value": "hi"}
+    # 1. a literal node value
+    _, r = await _run(
+        client, alice, _basic(shared_dir), {**body, "tweaks": {MODEL_ID: {"api_key": "node-key"}}}
+    )
+    assert r.status_code == 200, r.text
+    # 2. a load_from_db variable resolved from the request header
+    variable_flow = _with_variable_key(_basic(shared_dir), "MY_MODEL_KEY")
+    headers = {"X-LANGFLOW-GLOBAL-VAR-MY_MODEL_KEY": "header-key"}
+    _, r = await _run(client, alice, variable_flow, body, headers=headers)
+    assert r.status_code == 200, r.text
+    # 3. the same variable unresolved: OPENAI_API_KEY
+    _, r = await _run(client, alice, variable_flow, body)
+    assert r.status_code == 200, r.text
+    # 4. an empty field: OPENAI_API_KEY
+    _, r = await _run(client, alice, _basic(shared_dir), body)
+    assert r.status_code == 200, r.text
+    assert [req.authorization for req in model_server.requests] == [
+        "Bearer node-key",
+        "Bearer header-key",
+        "Bearer env-key",
+        "Bearer env-key",
+    ]
+
+
+async def test_unreachable_provider_is_502(
+    shared_dir: Path, client: httpx.AsyncClient, alice: TestUser, monkeypatch: Any
+) -> None:
+    with socket.socket() as sock:  # a loopback port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    monkeypatch.setenv("OPENAI_BASE_URL", f"http://127.0.0.1:{port}/v1")
+    monkeypatch.setenv("OPENAI_API_KEY", "k")
+    _, r = await _run(client, alice, _basic(shared_dir), {"input_value": "hi"})
+    assert r.status_code == 502, r.text
+    assert r.json()["detail"]["error_type"] == "APIConnectionError"
+    assert r.json()["detail"]["upstream_status"] is None

@@ -1,0 +1,116 @@
+"""Model access without any server: the ``model`` field shapes, defaults, the key never shown,
+no call to OpenAI without a key, and ``OpenAIModel`` through an injected chat model."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from flowql.engine import RunRequest, run_flow
+from flowql.engine.models import ModelCallError, ModelDefaults, ModelReply, ModelSpec, Usage, resolve_model
+from flowql.engine.models.chat import TokenSink
+from flowql.engine.models.openai_chat import OpenAIChatModel
+from flowql.engine.models.spec import model_name_from_field
+from flowql.engine.results import serialize_value
+from tests.shared_files import load_json
+from tests.unit._engine_helpers import services
+
+MODEL_ID = "LanguageModelComponent-FLeYF"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("", (None, None)),
+        (None, (None, None)),
+        ([], (None, None)),
+        ("gpt-4o", ("gpt-4o", None)),
+        ([{"name": "llama3.2", "provider": "Ollama", "metadata": {}}], ("llama3.2", "Ollama")),
+        ({"name": "m", "provider": ""}, ("m", None)),
+    ],
+)
+def test_model_field_shapes(value: Any, expected: tuple[str | None, str | None]) -> None:
+    assert model_name_from_field(value) == expected
+
+
+@pytest.mark.parametrize("value", [[{"provider": "OpenAI"}], [{"name": "a"}, {"name": "b"}], 3])
+def test_malformed_model_field(value: Any) -> None:
+    with pytest.raises(ValueError, match="model"):
+        model_name_from_field(value)
+
+
+def test_defaults_fill_what_the_node_leaves_empty() -> None:
+    defaults = ModelDefaults(model="d-model", base_url="http://h/v1", api_key="env", timeout=5, max_retries=0)
+    spec = resolve_model(defaults, model_field="", api_key=None, temperature=0.3)
+    assert (spec.model, spec.base_url, spec.api_key, spec.temperature) == (
+        "d-model",
+        "http://h/v1",
+        "env",
+        0.3,
+    )
+    assert (spec.timeout, spec.max_retries) == (5, 0)
+    own = resolve_model(defaults, model_field=[{"name": "x"}], api_key="node", base_url="http://o/v1")
+    assert (own.model, own.api_key, own.base_url) == ("x", "node", "http://o/v1")
+
+
+def test_key_is_never_shown() -> None:
+    spec = ModelSpec(provider="OpenAI", model="m", api_key="sk-secret")
+    assert "sk-secret" not in repr(spec) and "sk-secret" not in str(spec)
+    assert "sk-secret" not in str(serialize_value(spec))
+    assert serialize_value(spec)["model_name"] == "m"
+
+
+async def test_no_key_never_calls_openai() -> None:
+    with pytest.raises(ModelCallError) as info:
+        await OpenAIChatModel(ModelSpec(provider="OpenAI", model="m")).complete([], stream=False)
+    assert info.value.error_type == "MissingAPIKey" and info.value.status is None
+
+
+class FakeModel:
+    """A chat model that records its calls and streams its reply in two pieces."""
+
+    def __init__(self, calls: list[tuple[ModelSpec, list[dict[str, Any]]]], spec: ModelSpec) -> None:
+        self.calls, self.spec = calls, spec
+
+    async def complete(
+        self, messages: list[dict[str, Any]], *, stream: bool, on_token: TokenSink | None = None
+    ) -> ModelReply:
+        self.calls.append((self.spec, messages))
+        if stream and on_token is not None:
+            await on_token("fa")
+            await on_token("ke")
+        return ModelReply("fake", Usage(1, 2, 3))
+
+
+async def test_openai_model_component_uses_its_fields() -> None:
+    flow = copy.deepcopy(load_json("flows", "langflow", "Basic Prompting.json"))
+    for node in flow["data"]["nodes"]:
+        if node["id"] == MODEL_ID:
+            node["data"]["type"] = "OpenAIModel"
+            template = node["data"]["node"]["template"]
+            template["model_name"]["value"] = "gpt-4.1-mini"
+            template["openai_api_base"] = {"value": "http://local/v1", "type": "str"}
+            template["stream"]["value"] = True
+    calls: list[tuple[ModelSpec, list[dict[str, Any]]]] = []
+    svc, store, log = services()
+    svc.model_defaults = ModelDefaults(api_key="env-key")
+    svc.chat_models = lambda spec: FakeModel(calls, spec)
+    outcome = await run_flow(
+        flow["data"], RunRequest(flow_id=flow["id"], session_id="s", input_value="hi"), svc
+    )
+    [(spec, messages)] = calls
+    assert (spec.model, spec.base_url, spec.api_key) == ("gpt-4.1-mini", "http://local/v1", "env-key")
+    assert messages[-1] == {"role": "user", "content": "hi"}
+    assert [t["chunk"] for t in log.of("token")] == ["fa", "ke"]
+    [out] = outcome.outputs
+    assert out.text == "fake"
+    assert store.messages[-1].properties["source"] == {
+        "id": MODEL_ID,
+        "display_name": "OpenAI",
+        "source": "gpt-4.1-mini",
+    }
+    # a vertex's tokens come before its end_vertex
+    names = log.names
+    assert names.index("token") < names.index("end_vertex", names.index("token"))
