@@ -80,13 +80,15 @@ class ComponentFailure:
     error_type: str = "ComponentError"
     upstream_status: int | None = None
     extra: dict[str, object] = field(default_factory=dict)
+    #: The failure is the upstream provider's (HTTP 502 even without an upstream status).
+    upstream: bool = False
 
 
 class ComponentError(DomainError):
     """A vertex failed at run time (HTTP 422 unless ``upstream_status``/timeout say otherwise).
 
-    ``failure.upstream_status`` set means a provider answered an error (HTTP 502); a timeout
-    is ``error_type == "Timeout"`` (HTTP 504).
+    ``failure.upstream`` or ``failure.upstream_status`` set means the provider failed
+    (HTTP 502); a timeout is ``error_type == "Timeout"`` (HTTP 504).
     """
 
     code = "COMPONENT_ERROR"

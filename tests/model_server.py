@@ -30,7 +30,7 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from flowql.settings import Settings
 from tests.live_server import serve
 
-ReplyKind = Literal["text", "stream", "tool_calls", "error"]
+ReplyKind = Literal["text", "stream", "tool_calls", "error", "garbage"]
 
 
 @dataclass
@@ -73,6 +73,11 @@ def tool_calls(*calls: tuple[str, dict[str, Any]]) -> Reply:
 def slow(content: str, delay: float) -> Reply:
     """A plain reply sent after ``delay`` seconds (for client timeouts)."""
     return Reply("text", text=content, delay=delay)
+
+
+def garbage() -> Reply:
+    """A 200 whose body is not a chat completion (not even JSON)."""
+    return Reply("garbage")
 
 
 def error(status: int, message: str = "scripted failure") -> Reply:
@@ -120,6 +125,8 @@ class ModelServer:
             return JSONResponse({"error": {"message": "script exhausted", "type": "server_error"}}, 500)
         if reply.delay:
             await asyncio.sleep(reply.delay)
+        if reply.kind == "garbage":
+            return Response("this is not json", media_type="application/json")
         if reply.kind == "error":
             kind = "rate_limit_error" if reply.status == 429 else "server_error"
             return JSONResponse({"error": {"message": reply.text, "type": kind, "code": None}}, reply.status)

@@ -82,6 +82,17 @@ class ComponentContext:
         text = to_text(value).strip() if value is not None else ""
         return text or None
 
+    def literal_secret(self, name: str) -> str | None:
+        """Field ``name`` only as written in the flow or fed by an edge: a ``load_from_db``
+        field (a variable name) gives ``None``, so no server-side secret is resolved."""
+        self.used_fields.add(name)
+        spec = self.vertex.template.get(name) or {}
+        if name not in self.inputs and spec.get("load_from_db"):
+            return None
+        value = self.inputs[name] if name in self.inputs else spec.get("value")
+        text = to_text(value).strip() if value is not None else ""
+        return text or None
+
     def text(self, name: str, default: str = "") -> str:
         """Field ``name`` as text (see :func:`~flowql.engine.values.to_text`)."""
         value = self.field(name)

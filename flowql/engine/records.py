@@ -26,13 +26,20 @@ def _json_safe(value: Any) -> Any:
     return value
 
 
+#: What a password field's value is recorded as.
+MASK = "********"
+
+
 def field_inputs(vertex: Vertex, fed: set[str], session_id: str) -> dict[str, Any]:
     """The vertex's own field values, as Langflow's transaction ``inputs`` shows them: every
     template field not fed by an edge, except ``code``; a ``session_id`` field shows the run's
-    session."""
+    session; a ``password`` field (an API key) shows :data:`MASK`."""
     out: dict[str, Any] = {}
     for name, spec in vertex.template.items():
         if name in _NOT_INPUTS or name.startswith("_") or name in fed:
+            continue
+        if spec.get("password") and spec.get("value"):
+            out[name] = MASK  # secrets never reach transactions, spans or vertex builds
             continue
         out[name] = session_id if name == "session_id" else _json_safe(spec.get("value"))
     return out

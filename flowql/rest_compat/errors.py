@@ -23,10 +23,6 @@ from flowql.errors import (
 
 log = logging.getLogger("flowql.http")
 
-#: Component error types meaning the provider could not be reached at all (502 Bad Gateway,
-#: though no upstream status exists).
-UNREACHABLE_UPSTREAM = frozenset({"APIConnectionError"})
-
 
 def status_for(exc: DomainError) -> int:
     """The HTTP status of a domain error (design.md "Errors")."""
@@ -43,7 +39,7 @@ def status_for(exc: DomainError) -> int:
     if isinstance(exc, ComponentError):
         if exc.failure.error_type == "Timeout":
             return 504
-        upstream = exc.failure.upstream_status is not None or exc.failure.error_type in UNREACHABLE_UPSTREAM
+        upstream = exc.failure.upstream or exc.failure.upstream_status is not None
         return 502 if upstream else 422
     if isinstance(exc, InvalidInput):
         return 422

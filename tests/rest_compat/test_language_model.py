@@ -12,12 +12,12 @@ from typing import Any
 import httpx
 from sqlalchemy import select
 
-from flowql.db.models import Span, Trace
+from flowql.db.models import Span, Trace, Transaction
 from flowql.services import AppServices
 from flowql.settings import Settings
 from tests.cases import create_flow_rest, load_langflow, messages_rest, run_rest
 from tests.conftest import TestUser
-from tests.model_server import ModelServer, error, slow, stream, text
+from tests.model_server import ModelServer, error, garbage, slow, stream, text
 from tests.rest_compat.build_capture import body_events
 
 MODEL_ID = "LanguageModelComponent-FLeYF"
@@ -240,3 +240,70 @@ async def test_unreachable_provider_is_502(
     assert r.status_code == 502, r.text
     assert r.json()["detail"]["error_type"] == "APIConnectionError"
     assert r.json()["detail"]["upstream_status"] is None
+
+
+def _openai_model(export: dict[str, Any], base_url: str, api_key: dict[str, Any]) -> dict[str, Any]:
+    export = copy.deepcopy(export)
+    for node in export["data"]["nodes"]:
+        if node["id"] == MODEL_ID:
+            node["data"]["type"] = "OpenAIModel"
+            template = node["data"]["node"]["template"]
+            template["openai_api_base"] = {"value": base_url, "type": "str"}
+            template["api_key"].update(api_key)
+    return export
+
+
+async def test_a_base_url_chosen_by_the_flow_never_gets_the_servers_key(
+    shared_dir: Path, client: httpx.AsyncClient, alice: TestUser, model_server: ModelServer
+) -> None:
+    # the same test server, named differently: to FlowQL it is a base URL the flow chose
+    chosen = model_server.base_url.replace("127.0.0.1", "localhost")
+    model_server.fallback = text("ok")
+    for api_key in ({"value": "", "load_from_db": False}, {"value": "HOME", "load_from_db": True}):
+        _, r = await _run(
+            client, alice, _openai_model(_basic(shared_dir), chosen, api_key), {"input_value": "hi"}
+        )
+        assert r.status_code == 200, r.text
+        sent = model_server.requests[-1].authorization
+        assert "env-key" not in sent and "/root" not in sent and "HOME" not in sent
+    literal = {"value": "sk-flow-own-key", "load_from_db": False}
+    _, r = await _run(
+        client, alice, _openai_model(_basic(shared_dir), chosen, literal), {"input_value": "hi"}
+    )
+    assert model_server.requests[-1].authorization == "Bearer sk-flow-own-key"
+
+
+async def test_api_keys_are_masked_in_traces_and_transactions(
+    shared_dir: Path,
+    client: httpx.AsyncClient,
+    alice: TestUser,
+    model_server: ModelServer,
+    services: AppServices,
+) -> None:
+    model_server.add(text("fine"))
+    body = {"input_value": "hi", "tweaks": {MODEL_ID: {"api_key": "sk-NODEKEYLEAK1"}}}
+    _, r = await _run(client, alice, _basic(shared_dir), body)
+    assert r.status_code == 200, r.text
+    assert model_server.requests[-1].authorization == "Bearer sk-NODEKEYLEAK1"
+    async with services.sessions() as session:
+        stored = [s.inputs for s in await session.scalars(select(Span))]
+        stored += [t.inputs for t in await session.scalars(select(Transaction))]
+    assert stored and "sk-NODEKEYLEAK1" not in repr(stored)
+
+
+async def test_a_key_echoed_by_the_provider_is_scrubbed(
+    shared_dir: Path, client: httpx.AsyncClient, alice: TestUser, model_server: ModelServer
+) -> None:
+    model_server.add(error(401, "Incorrect API key provided: env-key"))
+    _, r = await _run(client, alice, _basic(shared_dir), {"input_value": "hi"})
+    assert r.status_code == 502
+    assert "env-key" not in r.text and "***" in r.json()["detail"]["message"]
+
+
+async def test_an_unreadable_provider_answer_is_502(
+    shared_dir: Path, client: httpx.AsyncClient, alice: TestUser, model_server: ModelServer
+) -> None:
+    model_server.add(garbage())
+    _, r = await _run(client, alice, _basic(shared_dir), {"input_value": "hi"})
+    assert r.status_code == 502, r.text
+    assert r.json()["detail"]["error_type"] == "BadResponse"

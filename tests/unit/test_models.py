@@ -101,7 +101,8 @@ async def test_openai_model_component_uses_its_fields() -> None:
         flow["data"], RunRequest(flow_id=flow["id"], session_id="s", input_value="hi"), svc
     )
     [(spec, messages)] = calls
-    assert (spec.model, spec.base_url, spec.api_key) == ("gpt-4.1-mini", "http://local/v1", "env-key")
+    # the flow chose its own base URL: the server's key never travels there
+    assert (spec.model, spec.base_url, spec.api_key) == ("gpt-4.1-mini", "http://local/v1", None)
     assert messages[-1] == {"role": "user", "content": "hi"}
     assert [t["chunk"] for t in log.of("token")] == ["fa", "ke"]
     [out] = outcome.outputs

@@ -67,13 +67,19 @@ class _ChatModelComponent(Component):
                 model_value = value
                 break
         max_tokens = _number(ctx.field("max_tokens"))
+        defaults = ctx.services.model_defaults
+        base_url = ctx.text(self.base_url_field).strip() if self.base_url_field else ""
+        # A base URL the flow chose (not the server's) gets only a key written in the flow:
+        # never the server's OPENAI_API_KEY, nor a variable resolved from the environment.
+        chosen = bool(base_url) and base_url.rstrip("/") != (defaults.base_url or "").rstrip("/")
         return resolve_model(
-            ctx.services.model_defaults,
+            defaults,
             model_field=model_value,
-            api_key=ctx.optional_secret("api_key"),
+            api_key=ctx.literal_secret("api_key") if chosen else ctx.optional_secret("api_key"),
             temperature=_number(ctx.field("temperature")),
             max_tokens=int(max_tokens) if max_tokens and max_tokens > 0 else None,
-            base_url=ctx.text(self.base_url_field).strip() if self.base_url_field else None,
+            base_url=base_url or None,
+            use_default_key=not chosen,
         )
 
     async def run(self, ctx: ComponentContext) -> ComponentResult:
@@ -99,7 +105,11 @@ class _ChatModelComponent(Component):
         except ModelCallError as exc:
             vertex = ctx.vertex
             failure = ComponentFailure(
-                vertex.id, vertex.display_name, error_type=exc.error_type, upstream_status=exc.status
+                vertex.id,
+                vertex.display_name,
+                error_type=exc.error_type,
+                upstream_status=exc.status,
+                upstream=exc.error_type != "MissingAPIKey",
             )
             status = f" (upstream status {exc.status})" if exc.status is not None else ""
             message = f"Error building component '{vertex.display_name}' ({vertex.id}): {exc.message}{status}"

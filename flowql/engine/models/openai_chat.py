@@ -44,6 +44,15 @@ def _call_error(exc: openai.OpenAIError) -> ModelCallError:
     return ModelCallError(str(exc), error_type=type(exc).__name__)
 
 
+def _scrubbed(error: ModelCallError, api_key: str | None) -> ModelCallError:
+    """``error`` with the key that was sent removed from its message (a provider may echo it)."""
+    if api_key and api_key in error.message:
+        return ModelCallError(
+            error.message.replace(api_key, "***"), error_type=error.error_type, status=error.status
+        )
+    return error
+
+
 class OpenAIChatModel:
     """Chat completions (``POST {base_url}/chat/completions``) for one :class:`ModelSpec`."""
 
@@ -83,7 +92,12 @@ class OpenAIChatModel:
                     return ModelReply(text or "", _usage(response.usage))
                 return await self._stream(client, messages, on_token)
         except openai.OpenAIError as exc:
-            raise _call_error(exc) from exc
+            raise _scrubbed(_call_error(exc), self.spec.api_key) from exc
+        except (AttributeError, TypeError, ValueError, KeyError, IndexError) as exc:
+            # A 200 whose body is not a chat completion (not JSON, wrong shape).
+            raise ModelCallError(
+                "The model provider sent a response that could not be read", error_type="BadResponse"
+            ) from exc
 
     async def _stream(
         self, client: AsyncOpenAI, messages: list[dict[str, Any]], on_token: TokenSink | None

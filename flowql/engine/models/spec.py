@@ -86,19 +86,22 @@ def resolve_model(
     temperature: float | None = None,
     max_tokens: int | None = None,
     base_url: str | None = None,
+    use_default_key: bool = True,
 ) -> ModelSpec:
     """The spec a node asks for: its ``model`` field's name (else ``defaults.model``), its
     ``api_key`` (empty → ``defaults.api_key``), ``base_url`` (empty → ``defaults.base_url``).
 
-    The provider is always OpenAI-compatible for now; another provider named by the field is
-    called through the same base URL. Raises ``ValueError`` for a malformed ``model`` field.
+    ``use_default_key`` False: never fall back to ``defaults.api_key`` (the server's key must
+    not travel to a base URL a user chose). The provider is always OpenAI-compatible for now;
+    another provider named by the field is called through the same base URL. Raises
+    ``ValueError`` for a malformed ``model`` field.
     """
     name, _provider = model_name_from_field(model_field)
     return ModelSpec(
         provider=OPENAI,
         model=name or defaults.model,
         base_url=base_url or defaults.base_url,
-        api_key=api_key or defaults.api_key,
+        api_key=api_key or (defaults.api_key if use_default_key else None),
         temperature=temperature,
         max_tokens=max_tokens if max_tokens else None,
         timeout=defaults.timeout,
