@@ -119,3 +119,15 @@ async def test_a_component_registered_later_is_listed(
     assert entry["outputs"] == []
     listed = {name for components in body.values() for name in components}
     assert listed == set(registry)
+
+
+async def test_model_components_describe_their_fields_and_outputs(
+    client: httpx.AsyncClient, alice: TestUser
+) -> None:
+    models = (await client.get("/api/v1/all", headers=alice.headers)).json()["models"]
+    language_model = models["LanguageModelComponent"]
+    assert {"model", "api_key", "input_value", "system_message", "stream", "temperature"} <= set(
+        language_model["template"]
+    )
+    assert [o["name"] for o in language_model["outputs"]] == ["text_output", "model_output"]
+    assert "openai_api_base" in models["OpenAIModel"]["template"]

@@ -19,6 +19,7 @@ import uuid
 from typing import Any, ClassVar
 
 from flowql.engine.components.base import Component, ComponentResult, registry
+from flowql.engine.components.spec import FieldSpec, OutputSpec
 from flowql.engine.context import ComponentContext
 from flowql.engine.graph import Vertex
 from flowql.engine.models.chat import ModelCallError, ModelReply
@@ -126,6 +127,41 @@ class _ChatModelComponent(Component):
         )
 
 
+def _shared_fields(*, advanced_prompting: bool) -> tuple[FieldSpec, ...]:
+    return (
+        FieldSpec(
+            "api_key", "API Key", input_type="SecretStrInput", info="Model Provider API key", advanced=True
+        ),
+        FieldSpec(
+            "input_value",
+            "Input",
+            input_type="MessageInput",
+            info="The input text to send to the model",
+            input_types=("Message",),
+        ),
+        FieldSpec(
+            "system_message",
+            "System Message",
+            input_type="MultilineInput",
+            info="A system message that helps set the behavior of the assistant",
+            input_types=("Message",),
+            multiline=True,
+            advanced=advanced_prompting,
+        ),
+        FieldSpec("stream", "Stream", type="bool", input_type="BoolInput", default=False, advanced=True),
+        FieldSpec(
+            "temperature", "Temperature", type="slider", input_type="SliderInput", default=0.1, advanced=True
+        ),
+        FieldSpec("max_tokens", "Max Tokens", type="int", input_type="IntInput", default=0, advanced=True),
+    )
+
+
+_MODEL_OUTPUTS = (
+    OutputSpec("text_output", "Model Response", method="text_response"),
+    OutputSpec("model_output", "Language Model", types=("LanguageModel",), method="build_model"),
+)
+
+
 @registry.register("LanguageModelComponent")
 class LanguageModelComponent(_ChatModelComponent):
     """Langflow's "Language Model": ``model`` (ModelInput), ``api_key``, ``system_message``,
@@ -135,6 +171,19 @@ class LanguageModelComponent(_ChatModelComponent):
     description = "Runs a language model given a specified provider."
     category = "models"
     icon = "brain-circuit"
+    field_specs = (
+        FieldSpec(
+            "model",
+            "Language Model",
+            type="model",
+            input_type="ModelInput",
+            info="Empty: FLOWQL_DEFAULT_MODEL on OPENAI_BASE_URL; else one option {name, provider}",
+            input_types=("LanguageModel",),
+            default="",
+        ),
+        *_shared_fields(advanced_prompting=False),
+    )
+    output_specs = _MODEL_OUTPUTS
 
 
 @registry.register("OpenAIModel")
@@ -148,3 +197,15 @@ class OpenAIModel(_ChatModelComponent):
     icon = "OpenAI"
     model_fields = ("model_name", "model")
     base_url_field = "openai_api_base"
+    field_specs = (
+        FieldSpec("model_name", "Model Name", input_type="DropdownInput", default="gpt-4o-mini"),
+        FieldSpec(
+            "openai_api_base",
+            "OpenAI API Base",
+            input_type="StrInput",
+            info="Empty: OPENAI_BASE_URL. Another base URL gets only an api_key written in the flow.",
+            advanced=True,
+        ),
+        *_shared_fields(advanced_prompting=True),
+    )
+    output_specs = _MODEL_OUTPUTS
