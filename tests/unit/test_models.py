@@ -75,7 +75,12 @@ class FakeModel:
         self.calls, self.spec = calls, spec
 
     async def complete(
-        self, messages: list[dict[str, Any]], *, stream: bool, on_token: TokenSink | None = None
+        self,
+        messages: list[dict[str, Any]],
+        *,
+        stream: bool,
+        on_token: TokenSink | None = None,
+        tools: list[dict[str, Any]] | None = None,
     ) -> ModelReply:
         self.calls.append((self.spec, messages))
         if stream and on_token is not None:

@@ -1,12 +1,12 @@
 """Native components, keyed by Langflow ``data.type`` in :data:`registry`.
 
 Importing this package registers the built-ins: ``ChatInput``, ``ChatOutput``, ``TextInput``,
-``TextOutput``, ``Prompt`` / ``Prompt Template``, ``LanguageModelComponent``, ``OpenAIModel``.
+``TextOutput``, ``Prompt`` / ``Prompt Template``, ``LanguageModelComponent``, ``OpenAIModel``, ``Agent``.
 Extend it with ``registry.register(...)`` (see
 :mod:`flowql.engine.components.base`).
 """
 
-from flowql.engine.components import io, language_model, prompt
+from flowql.engine.components import agent, io, language_model, prompt
 from flowql.engine.components.base import Component, ComponentRegistry, ComponentResult, registry
 from flowql.engine.context import ComponentContext
 
@@ -15,6 +15,7 @@ __all__ = [
     "ComponentContext",
     "ComponentRegistry",
     "ComponentResult",
+    "agent",
     "io",
     "language_model",
     "prompt",

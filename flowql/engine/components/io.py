@@ -10,6 +10,7 @@ from __future__ import annotations
 from flowql.engine.components.base import Component, ComponentResult, registry
 from flowql.engine.components.spec import FieldSpec, OutputSpec, bool_field, message_text
 from flowql.engine.context import ComponentContext
+from flowql.engine.types import ChatMessage
 from flowql.engine.values import to_files, to_text
 
 _CHAT_DOCS = "https://docs.langflow.org/chat-input-and-output"
@@ -49,7 +50,10 @@ async def _finish_chat(
 ) -> ComponentResult:
     """Make the chat message, store it when ``should_store_message`` (default on), return it
     as output ``message``."""
-    properties = ctx.output_properties(ctx.field("input_value")) if with_source else None
+    value = ctx.field("input_value")
+    properties = ctx.output_properties(value) if with_source else None
+    # An upstream message's content blocks (an Agent's steps) stay on the shown message.
+    blocks = list(value.content_blocks) if with_source and isinstance(value, ChatMessage) else []
     message = ctx.new_message(
         text,
         sender,
@@ -57,6 +61,7 @@ async def _finish_chat(
         files=to_files(ctx.field("files")),
         context_id=ctx.text("context_id"),
         properties=properties,
+        content_blocks=blocks,
     )
     stored = False
     if ctx.flag("should_store_message", True):

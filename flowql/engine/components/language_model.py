@@ -38,6 +38,67 @@ def _number(value: Any) -> float | None:
         return None
 
 
+def check_model_fields(vertex: Vertex, model_fields: tuple[str, ...]) -> None:
+    """A malformed model field (any of ``model_fields``) fails the run before anything runs
+    (InvalidInput naming the vertex and field)."""
+    for name in model_fields:
+        spec = vertex.template.get(name)
+        if spec is None:
+            continue
+        try:
+            model_name_from_field(spec.get("value"))
+        except ValueError as exc:
+            problem = FieldProblem(f"nodes.{vertex.id}.{name}", str(exc))
+            raise InvalidInput(f"Component '{vertex.display_name}' ({vertex.id}): {exc}", [problem]) from exc
+
+
+def model_spec(
+    ctx: ComponentContext,
+    model_fields: tuple[str, ...] = ("model", "model_name"),
+    base_url_field: str | None = None,
+) -> ModelSpec:
+    """The model a vertex calls (see the module docstring): the first of ``model_fields``
+    naming a model (else the default), ``temperature``, ``max_tokens``, ``api_key`` and the base
+    URL in ``base_url_field`` (none: the server's)."""
+    model_value: Any = None
+    for name in model_fields:
+        value = ctx.field(name)
+        if model_name_from_field(value)[0]:
+            model_value = value
+            break
+    max_tokens = _number(ctx.field("max_tokens"))
+    defaults = ctx.services.model_defaults
+    base_url = ctx.text(base_url_field).strip() if base_url_field else ""
+    # A base URL the flow chose (not the server's) gets only a key written in the flow:
+    # never the server's OPENAI_API_KEY, nor a variable resolved from the environment.
+    chosen = bool(base_url) and base_url.rstrip("/") != (defaults.base_url or "").rstrip("/")
+    return resolve_model(
+        defaults,
+        model_field=model_value,
+        api_key=ctx.literal_secret("api_key") if chosen else ctx.optional_secret("api_key"),
+        temperature=_number(ctx.field("temperature")),
+        max_tokens=int(max_tokens) if max_tokens and max_tokens > 0 else None,
+        base_url=base_url or None,
+        use_default_key=not chosen,
+    )
+
+
+def model_call_error(ctx: ComponentContext, exc: ModelCallError) -> ComponentError:
+    """A provider failure as the ComponentError ending the run (its ``error_type`` and
+    ``upstream_status``; ``Timeout`` for a timeout)."""
+    vertex = ctx.vertex
+    failure = ComponentFailure(
+        vertex.id,
+        vertex.display_name,
+        error_type=exc.error_type,
+        upstream_status=exc.status,
+        upstream=exc.error_type != "MissingAPIKey",
+    )
+    status = f" (upstream status {exc.status})" if exc.status is not None else ""
+    message = f"Error building component '{vertex.display_name}' ({vertex.id}): {exc.message}{status}"
+    return ComponentError(message, failure)
+
+
 class _ChatModelComponent(Component):
     """Shared behaviour; subclasses name the fields holding the model and the base URL."""
 
@@ -47,41 +108,11 @@ class _ChatModelComponent(Component):
     @classmethod
     def check(cls, vertex: Vertex) -> None:
         """A malformed ``model`` value fails the run before anything runs (InvalidInput)."""
-        for name in cls.model_fields:
-            spec = vertex.template.get(name)
-            if spec is None:
-                continue
-            try:
-                model_name_from_field(spec.get("value"))
-            except ValueError as exc:
-                problem = FieldProblem(f"nodes.{vertex.id}.{name}", str(exc))
-                raise InvalidInput(
-                    f"Component '{vertex.display_name}' ({vertex.id}): {exc}", [problem]
-                ) from exc
+        check_model_fields(vertex, cls.model_fields)
 
     def spec(self, ctx: ComponentContext) -> ModelSpec:
         """The model this vertex calls (see the module docstring)."""
-        model_value: Any = None
-        for name in self.model_fields:
-            value = ctx.field(name)
-            if model_name_from_field(value)[0]:
-                model_value = value
-                break
-        max_tokens = _number(ctx.field("max_tokens"))
-        defaults = ctx.services.model_defaults
-        base_url = ctx.text(self.base_url_field).strip() if self.base_url_field else ""
-        # A base URL the flow chose (not the server's) gets only a key written in the flow:
-        # never the server's OPENAI_API_KEY, nor a variable resolved from the environment.
-        chosen = bool(base_url) and base_url.rstrip("/") != (defaults.base_url or "").rstrip("/")
-        return resolve_model(
-            defaults,
-            model_field=model_value,
-            api_key=ctx.literal_secret("api_key") if chosen else ctx.optional_secret("api_key"),
-            temperature=_number(ctx.field("temperature")),
-            max_tokens=int(max_tokens) if max_tokens and max_tokens > 0 else None,
-            base_url=base_url or None,
-            use_default_key=not chosen,
-        )
+        return model_spec(ctx, self.model_fields, self.base_url_field)
 
     async def run(self, ctx: ComponentContext) -> ComponentResult:
         """Call the model; outputs ``text_output`` (Message) and ``model_output`` (ModelSpec).
@@ -104,17 +135,7 @@ class _ChatModelComponent(Component):
                 messages, stream=stream, on_token=on_token if stream else None
             )
         except ModelCallError as exc:
-            vertex = ctx.vertex
-            failure = ComponentFailure(
-                vertex.id,
-                vertex.display_name,
-                error_type=exc.error_type,
-                upstream_status=exc.status,
-                upstream=exc.error_type != "MissingAPIKey",
-            )
-            status = f" (upstream status {exc.status})" if exc.status is not None else ""
-            message = f"Error building component '{vertex.display_name}' ({vertex.id}): {exc.message}{status}"
-            raise ComponentError(message, failure) from exc
+            raise model_call_error(ctx, exc) from exc
         usage = reply.usage.as_dict() if reply.usage is not None else None
         source = {"id": ctx.vertex.id, "display_name": self.display_name, "source": spec.model}
         text_message = ctx.new_message(

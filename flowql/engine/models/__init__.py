@@ -1,7 +1,7 @@
 """Model access for components: one small interface (:class:`ChatModel`) over the ``openai`` SDK.
 
 - :class:`ModelSpec` / :class:`ModelDefaults` / :func:`resolve_model` — which model to call.
-- :class:`ChatModel` / :class:`ModelReply` / :class:`Usage` / :class:`ModelCallError`.
+- :class:`ChatModel` / :class:`ModelReply` / :class:`ToolCall` / :class:`Usage` / :class:`ModelCallError`.
 - :func:`openai_chat_model` — the default factory (OpenAI or any OpenAI-compatible base URL).
 """
 
@@ -11,6 +11,7 @@ from flowql.engine.models.chat import (
     ModelCallError,
     ModelReply,
     TokenSink,
+    ToolCall,
     Usage,
 )
 from flowql.engine.models.openai_chat import OpenAIChatModel, openai_chat_model
@@ -25,6 +26,7 @@ __all__ = [
     "ModelSpec",
     "OpenAIChatModel",
     "TokenSink",
+    "ToolCall",
     "Usage",
     "openai_chat_model",
     "resolve_model",

@@ -1,7 +1,8 @@
 """The one interface every model call goes through: :class:`ChatModel`.
 
-A chat model takes OpenAI-style messages (``[{"role": "system"|"user"|"assistant", "content":
-str}]``) and returns a :class:`ModelReply`. Provider failures are raised as
+A chat model takes OpenAI-style messages (``[{"role": "system"|"user"|"assistant"|"tool",
+"content": str, ...}]``) and, optionally, OpenAI function specs (``tools``), and returns a
+:class:`ModelReply` (text and any :class:`ToolCall`). Provider failures are raised as
 :class:`ModelCallError` so components can turn them into ``ComponentError`` with the upstream
 status.
 """
@@ -36,11 +37,31 @@ class Usage:
 
 
 @dataclass(frozen=True)
+class ToolCall:
+    """One tool call the model asked for: the provider's call ``id``, the function ``name`` and
+    its raw ``arguments`` (OpenAI sends a JSON text; tools parse and validate it)."""
+
+    id: str
+    name: str
+    arguments: str
+
+    def as_openai(self) -> dict[str, Any]:
+        """The entry of an assistant message's ``tool_calls`` list."""
+        return {
+            "id": self.id,
+            "type": "function",
+            "function": {"name": self.name, "arguments": self.arguments},
+        }
+
+
+@dataclass(frozen=True)
 class ModelReply:
-    """A completed call: the reply ``text`` and its ``usage`` (``None`` when not reported)."""
+    """A completed call: the reply ``text``, its ``usage`` (``None`` when not reported) and the
+    ``tool_calls`` the model asked for (empty for a plain reply)."""
 
     text: str
     usage: Usage | None = None
+    tool_calls: tuple[ToolCall, ...] = ()
 
 
 class ModelCallError(Exception):
@@ -59,10 +80,17 @@ class ChatModel(Protocol):
     """A configured chat model."""
 
     async def complete(
-        self, messages: list[dict[str, Any]], *, stream: bool, on_token: TokenSink | None = None
+        self,
+        messages: list[dict[str, Any]],
+        *,
+        stream: bool,
+        on_token: TokenSink | None = None,
+        tools: list[dict[str, Any]] | None = None,
     ) -> ModelReply:
         """Send ``messages``; with ``stream`` each text chunk goes to ``on_token`` as it arrives
-        (the chunks join to ``ModelReply.text``). Raises :class:`ModelCallError`."""
+        (the chunks join to ``ModelReply.text``). ``tools`` (OpenAI function specs, see
+        :meth:`~flowql.engine.tools.Tool.openai_spec`) lets the model answer with
+        ``ModelReply.tool_calls``. Raises :class:`ModelCallError`."""
         ...
 
 

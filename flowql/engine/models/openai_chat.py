@@ -14,7 +14,7 @@ from typing import Any
 import openai
 from openai import AsyncOpenAI
 
-from flowql.engine.models.chat import ModelCallError, ModelReply, TokenSink, Usage
+from flowql.engine.models.chat import ModelCallError, ModelReply, TokenSink, ToolCall, Usage
 from flowql.engine.models.spec import ModelSpec
 
 #: OpenAI's API root, used when a spec has no ``base_url``.
@@ -31,6 +31,23 @@ def _usage(raw: Any) -> Usage | None:
         output_tokens=getattr(raw, "completion_tokens", None),
         total_tokens=getattr(raw, "total_tokens", None),
     )
+
+
+def _tool_calls(raw: Any) -> tuple[ToolCall, ...]:
+    """The ``tool_calls`` of a completion's message (function calls only)."""
+    calls: list[ToolCall] = []
+    for i, call in enumerate(raw or ()):
+        function = getattr(call, "function", None)
+        if function is None or not getattr(function, "name", None):
+            continue
+        calls.append(
+            ToolCall(
+                id=getattr(call, "id", None) or f"call_{i}",
+                name=function.name,
+                arguments=function.arguments or "",
+            )
+        )
+    return tuple(calls)
 
 
 def _call_error(exc: openai.OpenAIError) -> ModelCallError:
@@ -72,8 +89,12 @@ class OpenAIChatModel:
             max_retries=self.spec.max_retries,
         )
 
-    def _params(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
+    def _params(
+        self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None = None
+    ) -> dict[str, Any]:
         params: dict[str, Any] = {"model": self.spec.model, "messages": messages}
+        if tools:
+            params["tools"] = tools
         if self.spec.temperature is not None:
             params["temperature"] = self.spec.temperature
         if self.spec.max_tokens:
@@ -81,16 +102,23 @@ class OpenAIChatModel:
         return params
 
     async def complete(
-        self, messages: list[dict[str, Any]], *, stream: bool, on_token: TokenSink | None = None
+        self,
+        messages: list[dict[str, Any]],
+        *,
+        stream: bool,
+        on_token: TokenSink | None = None,
+        tools: list[dict[str, Any]] | None = None,
     ) -> ModelReply:
         """See :meth:`ChatModel.complete`. Raises :class:`ModelCallError`."""
         try:
             async with self._client() as client:
                 if not stream:
-                    response = await client.chat.completions.create(**self._params(messages))
-                    text = response.choices[0].message.content if response.choices else None
-                    return ModelReply(text or "", _usage(response.usage))
-                return await self._stream(client, messages, on_token)
+                    response = await client.chat.completions.create(**self._params(messages, tools))
+                    message = response.choices[0].message if response.choices else None
+                    text = message.content if message is not None else None
+                    calls = _tool_calls(message.tool_calls) if message is not None else ()
+                    return ModelReply(text or "", _usage(response.usage), calls)
+                return await self._stream(client, messages, on_token, tools)
         except openai.OpenAIError as exc:
             raise _scrubbed(_call_error(exc), self.spec.api_key) from exc
         except (AttributeError, TypeError, ValueError, KeyError, IndexError) as exc:
@@ -100,23 +128,41 @@ class OpenAIChatModel:
             ) from exc
 
     async def _stream(
-        self, client: AsyncOpenAI, messages: list[dict[str, Any]], on_token: TokenSink | None
+        self,
+        client: AsyncOpenAI,
+        messages: list[dict[str, Any]],
+        on_token: TokenSink | None,
+        tools: list[dict[str, Any]] | None = None,
     ) -> ModelReply:
-        params = self._params(messages)
+        params = self._params(messages, tools)
         chunks = await client.chat.completions.create(
             **params, stream=True, stream_options={"include_usage": True}
         )
         parts: list[str] = []
         usage: Usage | None = None
+        # Streamed tool calls arrive in pieces keyed by index: [id, name, argument text].
+        pending: dict[int, list[str]] = {}
         async for chunk in chunks:
             if chunk.usage is not None:
                 usage = _usage(chunk.usage)
-            piece = chunk.choices[0].delta.content if chunk.choices else None
+            delta = chunk.choices[0].delta if chunk.choices else None
+            for call in (delta.tool_calls if delta is not None else None) or ():
+                entry = pending.setdefault(call.index, ["", "", ""])
+                entry[0] = call.id or entry[0]
+                if call.function is not None:
+                    entry[1] += call.function.name or ""
+                    entry[2] += call.function.arguments or ""
+            piece = delta.content if delta is not None else None
             if piece:
                 parts.append(piece)
                 if on_token is not None:
                     await on_token(piece)
-        return ModelReply("".join(parts), usage)
+        calls = tuple(
+            ToolCall(id=entry[0] or f"call_{index}", name=entry[1], arguments=entry[2])
+            for index, entry in sorted(pending.items())
+            if entry[1]
+        )
+        return ModelReply("".join(parts), usage, calls)
 
 
 def openai_chat_model(spec: ModelSpec) -> OpenAIChatModel:
