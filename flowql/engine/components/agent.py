@@ -33,7 +33,12 @@ import uuid
 from typing import Any
 
 from flowql.engine.components.base import Component, ComponentResult, registry
-from flowql.engine.components.language_model import check_model_fields, model_call_error, model_spec
+from flowql.engine.components.language_model import (
+    MODEL_FIELD,
+    check_model_fields,
+    model_call_error,
+    model_spec,
+)
 from flowql.engine.components.spec import FieldSpec, OutputSpec
 from flowql.engine.context import ComponentContext
 from flowql.engine.graph import Vertex
@@ -85,15 +90,7 @@ class AgentComponent(Component):
     category = "agents"
     icon = "bot"
     field_specs = (
-        FieldSpec(
-            "model",
-            "Language Model",
-            type="model",
-            input_type="ModelInput",
-            info="Empty: FLOWQL_DEFAULT_MODEL on OPENAI_BASE_URL; else one option {name, provider}",
-            input_types=("LanguageModel",),
-            default="",
-        ),
+        MODEL_FIELD,
         FieldSpec("api_key", "API Key", input_type="SecretStrInput", info="Model Provider API key"),
         FieldSpec(
             "system_prompt",

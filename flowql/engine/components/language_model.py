@@ -148,6 +148,18 @@ class _ChatModelComponent(Component):
         )
 
 
+#: The ``model`` field (Langflow ``ModelInput``) of the model components and the Agent.
+MODEL_FIELD = FieldSpec(
+    "model",
+    "Language Model",
+    type="model",
+    input_type="ModelInput",
+    info="Empty: FLOWQL_DEFAULT_MODEL on OPENAI_BASE_URL; else one option {name, provider}",
+    input_types=("LanguageModel",),
+    default="",
+)
+
+
 def _shared_fields(*, advanced_prompting: bool) -> tuple[FieldSpec, ...]:
     return (
         FieldSpec(
@@ -193,15 +205,7 @@ class LanguageModelComponent(_ChatModelComponent):
     category = "models"
     icon = "brain-circuit"
     field_specs = (
-        FieldSpec(
-            "model",
-            "Language Model",
-            type="model",
-            input_type="ModelInput",
-            info="Empty: FLOWQL_DEFAULT_MODEL on OPENAI_BASE_URL; else one option {name, provider}",
-            input_types=("LanguageModel",),
-            default="",
-        ),
+        MODEL_FIELD,
         *_shared_fields(advanced_prompting=False),
     )
     output_specs = _MODEL_OUTPUTS
