@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
@@ -19,8 +20,13 @@ QUERIES_DIR = REPO_ROOT / "queries"
 
 
 def operation(name: str) -> str:
-    """The text of ``queries/<name>.graphql``."""
-    return (QUERIES_DIR / f"{name}.graphql").read_text()
+    """The text of ``queries/<name>.graphql`` followed by every fragment of
+    ``queries/fragments/`` that it spreads (``...Name``), as a client sends the document."""
+    text = (QUERIES_DIR / f"{name}.graphql").read_text()
+    for fragment in sorted((QUERIES_DIR / "fragments").glob("*.graphql")):
+        if re.search(rf"\.\.\.{fragment.stem}\b", text):
+            text += "\n" + fragment.read_text()
+    return text
 
 
 Gql = Callable[..., Awaitable[dict[str, Any]]]

@@ -6,13 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from graphql import OperationDefinitionNode, parse, validate
 from graphql import build_schema as parse_sdl
-from graphql import parse, validate
 
 from flowql.schema.build import build_schema
 from flowql.schema.export import export_schema
 from flowql.settings import Settings
-from tests.graphql.conftest import QUERIES_DIR
+from tests.graphql.conftest import QUERIES_DIR, operation
 from tests.shared_files import REPO_ROOT
 
 SCHEMA_FILE = REPO_ROOT / "schema.graphql"
@@ -39,7 +39,12 @@ def test_queries_folder_is_not_empty() -> None:
 
 @pytest.mark.parametrize("path", _query_files(), ids=lambda p: p.stem)
 def test_named_operation_is_valid(path: Path) -> None:
-    document = parse(path.read_text())
+    document = parse(operation(path.stem))  # with the fragments it spreads
     assert validate(parse_sdl(SCHEMA_FILE.read_text()), document) == []
-    names = [d.name.value for d in document.definitions if getattr(d, "name", None)]  # type: ignore[attr-defined]
+    names = [d.name.value for d in document.definitions if isinstance(d, OperationDefinitionNode) and d.name]
     assert names == [path.stem], "each file holds one operation named like the file"
+
+
+@pytest.mark.parametrize("path", sorted((QUERIES_DIR / "fragments").glob("*.graphql")), ids=lambda p: p.stem)
+def test_every_fragment_is_used(path: Path) -> None:
+    assert any(f"...{path.stem}" in p.read_text() for p in _query_files()), f"{path.stem} is spread nowhere"
