@@ -30,7 +30,7 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from flowql.settings import Settings
 from tests.live_server import serve
 
-ReplyKind = Literal["text", "stream", "tool_calls", "error", "garbage"]
+ReplyKind = Literal["text", "stream", "tool_calls", "error", "garbage", "truncated"]
 
 
 @dataclass
@@ -75,6 +75,12 @@ def slow(content: str, delay: float) -> Reply:
     return Reply("text", text=content, delay=delay)
 
 
+def truncated(*chunks: str) -> Reply:
+    """A streamed reply cut off: the chunks, then the connection ends with no ``finish_reason``,
+    usage or ``[DONE]``."""
+    return Reply("truncated", chunks=list(chunks))
+
+
 def garbage() -> Reply:
     """A 200 whose body is not a chat completion (not even JSON)."""
     return Reply("garbage")
@@ -97,6 +103,16 @@ class RecordedRequest:
         return self.headers.get("authorization", "")
 
 
+def _chunk(model: str, piece: str) -> dict[str, Any]:
+    return {
+        "id": "chatcmpl-test",
+        "object": "chat.completion.chunk",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}],
+    }
+
+
 class ModelServer:
     """The scripted app; ``base_url`` is set once it is served (``http://127.0.0.1:<port>/v1``)."""
 
@@ -105,7 +121,7 @@ class ModelServer:
         self.requests: list[RecordedRequest] = []
         self.fallback: Reply | None = None
         self.base_url = ""
-        self.app = FastAPI()
+        self.app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
         self.app.post("/v1/chat/completions")(self._complete)
 
     def add(self, *replies: Reply) -> None:
@@ -131,6 +147,9 @@ class ModelServer:
             kind = "rate_limit_error" if reply.status == 429 else "server_error"
             return JSONResponse({"error": {"message": reply.text, "type": kind, "code": None}}, reply.status)
         model = body.get("model", "")
+        if reply.kind == "truncated":
+            pieces = [f"data: {json.dumps(_chunk(model, piece))}\n\n".encode() for piece in reply.chunks]
+            return StreamingResponse(iter(pieces), media_type="text/event-stream")
         if reply.kind == "stream" or body.get("stream"):
             chunks = reply.chunks or [reply.text]
             return StreamingResponse(self._sse(model, chunks, reply), media_type="text/event-stream")

@@ -86,8 +86,9 @@ def end_vertex(
 
 
 def error(exc: BaseException) -> EngineEvent:
-    """``error`` with ``{"error": message, "code": domain code}`` plus ``component_id`` and
-    ``display_name`` when a component failed."""
+    """``error`` with ``{"error": message, "code": domain code}`` plus ``component_id``,
+    ``display_name``, ``error_type`` and ``upstream_status`` (``None`` unless a provider
+    answered) when a component failed."""
     if isinstance(exc, DomainError):
         data: dict[str, Any] = {"error": exc.message, "code": exc.code}
     elif isinstance(exc, asyncio.CancelledError):
@@ -97,6 +98,8 @@ def error(exc: BaseException) -> EngineEvent:
     if isinstance(exc, ComponentError):
         data["component_id"] = exc.failure.component_id
         data["display_name"] = exc.failure.display_name
+        data["error_type"] = exc.failure.error_type
+        data["upstream_status"] = exc.failure.upstream_status
     return EngineEvent("error", data)
 
 

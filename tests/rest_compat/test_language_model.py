@@ -17,7 +17,7 @@ from flowql.services import AppServices
 from flowql.settings import Settings
 from tests.cases import create_flow_rest, load_langflow, messages_rest, run_rest
 from tests.conftest import TestUser
-from tests.model_server import ModelServer, error, garbage, slow, stream, text
+from tests.model_server import ModelServer, error, garbage, slow, stream, text, truncated
 from tests.rest_compat.build_capture import body_events
 
 MODEL_ID = "LanguageModelComponent-FLeYF"
@@ -139,6 +139,41 @@ async def test_streamed_reply_gives_tokens_joining_to_the_text(
     assert events[-1]["event"] == "end"
     assert _reply(events[-1]["data"]["result"])["text"] == "Hello, world!"
     assert model_server.requests[0].body["stream"] is True
+
+
+async def test_a_provider_error_in_a_stream_is_an_error_event_then_end(
+    shared_dir: Path, client: httpx.AsyncClient, alice: TestUser, model_server: ModelServer
+) -> None:
+    model_server.add(error(429, "slow down"))
+    flow = await create_flow_rest(client, alice.headers, _basic(shared_dir))
+    r = await client.post(
+        f"/api/v1/run/{flow['id']}",
+        params={"stream": "true"},
+        json={"input_value": "hi"},
+        headers=alice.headers,
+    )
+    events = body_events(r.text)
+    assert [e["event"] for e in events][-2:] == ["error", "end"]
+    failure = events[-2]["data"]
+    assert (failure["component_id"], failure["error_type"], failure["upstream_status"]) == (
+        MODEL_ID,
+        "RateLimitError",
+        429,
+    )
+
+
+async def test_a_stream_cut_short_is_502_not_a_truncated_reply(
+    shared_dir: Path, client: httpx.AsyncClient, alice: TestUser, model_server: ModelServer
+) -> None:
+    """A stream that ends without a finish reason is a provider failure, not a shorter answer."""
+    model_server.add(truncated("Hel", "lo"))
+    body = {"input_value": "hi", "tweaks": {MODEL_ID: {"stream": True}}}
+    flow_id, r = await _run(client, alice, _basic(shared_dir), body)
+    assert r.status_code == 502, r.text
+    detail = r.json()["detail"]
+    assert (detail["component_id"], detail["error_type"]) == (MODEL_ID, "IncompleteStream")
+    stored = await messages_rest(client, alice.headers, flow_id=flow_id)
+    assert [m["sender"] for m in stored] == ["User"]
 
 
 async def _expect_upstream_error(

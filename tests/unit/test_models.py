@@ -81,6 +81,7 @@ class FakeModel:
         stream: bool,
         on_token: TokenSink | None = None,
         tools: list[dict[str, Any]] | None = None,
+        response_format: dict[str, Any] | None = None,
     ) -> ModelReply:
         self.calls.append((self.spec, messages))
         if stream and on_token is not None:

@@ -86,11 +86,13 @@ class ChatModel(Protocol):
         stream: bool,
         on_token: TokenSink | None = None,
         tools: list[dict[str, Any]] | None = None,
+        response_format: dict[str, Any] | None = None,
     ) -> ModelReply:
         """Send ``messages``; with ``stream`` each text chunk goes to ``on_token`` as it arrives
         (the chunks join to ``ModelReply.text``). ``tools`` (OpenAI function specs, see
         :meth:`~flowql.engine.tools.Tool.openai_spec`) lets the model answer with
-        ``ModelReply.tool_calls``. Raises :class:`ModelCallError`."""
+        ``ModelReply.tool_calls``. ``response_format`` is OpenAI's (``{"type": "json_object"}``
+        asks for a JSON reply). Raises :class:`ModelCallError`."""
         ...
 
 

@@ -90,11 +90,16 @@ class OpenAIChatModel:
         )
 
     def _params(
-        self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None = None
+        self,
+        messages: list[dict[str, Any]],
+        tools: list[dict[str, Any]] | None = None,
+        response_format: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         params: dict[str, Any] = {"model": self.spec.model, "messages": messages}
         if tools:
             params["tools"] = tools
+        if response_format:
+            params["response_format"] = response_format
         if self.spec.temperature is not None:
             params["temperature"] = self.spec.temperature
         if self.spec.max_tokens:
@@ -108,17 +113,19 @@ class OpenAIChatModel:
         stream: bool,
         on_token: TokenSink | None = None,
         tools: list[dict[str, Any]] | None = None,
+        response_format: dict[str, Any] | None = None,
     ) -> ModelReply:
         """See :meth:`ChatModel.complete`. Raises :class:`ModelCallError`."""
         try:
             async with self._client() as client:
                 if not stream:
-                    response = await client.chat.completions.create(**self._params(messages, tools))
+                    params = self._params(messages, tools, response_format)
+                    response = await client.chat.completions.create(**params)
                     message = response.choices[0].message if response.choices else None
                     text = message.content if message is not None else None
                     calls = _tool_calls(message.tool_calls) if message is not None else ()
                     return ModelReply(text or "", _usage(response.usage), calls)
-                return await self._stream(client, messages, on_token, tools)
+                return await self._stream(client, self._params(messages, tools, response_format), on_token)
         except openai.OpenAIError as exc:
             raise _scrubbed(_call_error(exc), self.spec.api_key) from exc
         except (AttributeError, TypeError, ValueError, KeyError, IndexError) as exc:
@@ -128,13 +135,10 @@ class OpenAIChatModel:
             ) from exc
 
     async def _stream(
-        self,
-        client: AsyncOpenAI,
-        messages: list[dict[str, Any]],
-        on_token: TokenSink | None,
-        tools: list[dict[str, Any]] | None = None,
+        self, client: AsyncOpenAI, params: dict[str, Any], on_token: TokenSink | None
     ) -> ModelReply:
-        params = self._params(messages, tools)
+        """Stream a completion; a stream that ends before any choice reports a ``finish_reason``
+        was cut short and raises ModelCallError ``IncompleteStream`` (not a truncated success)."""
         chunks = await client.chat.completions.create(
             **params, stream=True, stream_options={"include_usage": True}
         )
@@ -142,10 +146,12 @@ class OpenAIChatModel:
         usage: Usage | None = None
         # Streamed tool calls arrive in pieces keyed by index: [id, name, argument text].
         pending: dict[int, list[str]] = {}
+        finished = False
         async for chunk in chunks:
             if chunk.usage is not None:
                 usage = _usage(chunk.usage)
             delta = chunk.choices[0].delta if chunk.choices else None
+            finished = finished or bool(chunk.choices and chunk.choices[0].finish_reason)
             for call in (delta.tool_calls if delta is not None else None) or ():
                 entry = pending.setdefault(call.index, ["", "", ""])
                 entry[0] = call.id or entry[0]
@@ -157,6 +163,11 @@ class OpenAIChatModel:
                 parts.append(piece)
                 if on_token is not None:
                     await on_token(piece)
+        if not finished:
+            raise ModelCallError(
+                "The model provider's stream ended before the reply was complete",
+                error_type="IncompleteStream",
+            )
         calls = tuple(
             ToolCall(id=entry[0] or f"call_{index}", name=entry[1], arguments=entry[2])
             for index, entry in sorted(pending.items())
