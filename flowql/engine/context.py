@@ -34,6 +34,8 @@ class ComponentContext:
     ``inputs`` maps target field → value delivered by edges (a list when several edges feed one
     field). ``upstream`` is the source of the vertex's first incoming edge. ``session_id`` is the
     run's session (the request's, which wins over a component's ``session_id`` field).
+    ``consumed_outputs`` names the vertex's outputs that an outgoing edge reads (a component may
+    skip the work of an output nobody reads).
     """
 
     vertex: Vertex
@@ -44,6 +46,7 @@ class ComponentContext:
     run_id: str
     upstream: SourceInfo | None = None
     used_fields: set[str] = field(default_factory=set)
+    consumed_outputs: frozenset[str] = frozenset()
 
     def is_fed(self, name: str) -> bool:
         """True when an edge feeds field ``name``."""

@@ -168,6 +168,9 @@ class _Run:
             flow_id=self.request.flow_id,
             run_id=self.request.run_id,
             upstream=upstream,
+            consumed_outputs=frozenset(
+                e.source_output for e in self.graph.outgoing(vertex_id) if e.source_output is not None
+            ),
         )
         started, started_at = time.perf_counter(), utcnow()
         own_inputs = field_inputs(vertex, self.graph.edge_fed_fields(vertex_id), self.request.session_id)
@@ -220,6 +223,7 @@ class _Run:
             build_data=event.data["build_data"],
             model_name=result.model_name,
             token_usage=result.token_usage,
+            spans=result.spans,
         )
 
     def _inputs(self, vertex: Vertex) -> tuple[dict[str, Any], SourceInfo | None]:

@@ -9,7 +9,7 @@ from typing import Any
 
 from flowql.engine.graph import Vertex
 from flowql.engine.results import serialize_value, vertex_outputs
-from flowql.engine.types import VertexOutput, VertexRecord, VertexStatus
+from flowql.engine.types import ChildSpan, VertexOutput, VertexRecord, VertexStatus
 
 #: Template members that are never a component input.
 _NOT_INPUTS = frozenset({"code", "_type", "_frontend_node_flow_id", "_frontend_node_folder_id"})
@@ -60,6 +60,7 @@ def vertex_record(
     error: str | None = None,
     model_name: str | None = None,
     token_usage: dict[str, Any] | None = None,
+    spans: list[ChildSpan] | None = None,
 ) -> VertexRecord:
     """A :class:`VertexRecord` for one execution of ``vertex`` (``output`` when it succeeded)."""
     return VertexRecord(
@@ -79,4 +80,5 @@ def vertex_record(
         error=error,
         model_name=model_name,
         token_usage=token_usage,
+        spans=list(spans or []),
     )

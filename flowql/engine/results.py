@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flowql.engine.models.spec import ModelSpec
+from flowql.engine.tools.base import Tool
 from flowql.engine.types import ChatMessage, RunOutcome, VertexOutput
 from flowql.engine.values import to_text
 
@@ -105,7 +106,7 @@ def serialize_value(value: Any) -> Any:
     key), everything else as is."""
     if isinstance(value, ChatMessage):
         return serialize_message(value)
-    if isinstance(value, ModelSpec):
+    if isinstance(value, ModelSpec | Tool):
         return value.public()
     if isinstance(value, list):
         return [serialize_value(v) for v in value]
@@ -117,7 +118,7 @@ def _kind(value: Any) -> str:
 
 
 def _plain(value: Any) -> Any:
-    return value if isinstance(value, dict | list) else to_text(value)
+    return serialize_value(value) if isinstance(value, dict | list) else to_text(value)
 
 
 def vertex_artifacts(output: VertexOutput) -> dict[str, Any]:

@@ -7,7 +7,7 @@ flow dict, a :class:`RunRequest` and :class:`EngineServices`, and returns a :cla
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal, Protocol
@@ -116,14 +116,46 @@ class MessageStore(Protocol):
 
     ``add`` must persist the message (with its id) before returning it.
     ``history`` returns the session's last ``limit`` messages, oldest first.
+    ``search`` (the Memory Base component's candidates) returns at most ``limit`` of the store's
+    messages, newest first: those whose text contains any of ``terms`` (case-insensitive
+    substring; no text filter when ``terms`` is empty), only session ``session_id`` unless it is
+    ``None``, never those of run ``exclude_run_id``. Ranking is the caller's.
     """
 
     async def add(self, message: ChatMessage) -> ChatMessage: ...
 
     async def history(self, session_id: str, limit: int) -> list[ChatMessage]: ...
 
+    async def search(
+        self, terms: Sequence[str], *, session_id: str | None, exclude_run_id: str | None, limit: int
+    ) -> list[ChatMessage]: ...
+
 
 EventSink = Callable[[EngineEvent], Awaitable[None]]
+
+
+@dataclass
+class ChildSpan:
+    """A step inside one vertex execution, recorded as a child span of the vertex's trace span:
+    a model call (``type`` ``"llm"``, with ``model_name`` and ``token_usage``) or a tool call
+    (``type`` ``"tool"``). ``inputs`` / ``outputs`` are JSON-able; ``error`` is the failure text
+    (a tool's ``"Error: ..."`` answer) or ``None``."""
+
+    name: str
+    type: Literal["llm", "tool"]
+    started_at: datetime
+    finished_at: datetime
+    inputs: dict[str, Any] = field(default_factory=dict)
+    outputs: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+    model_name: str | None = None
+    token_usage: dict[str, Any] | None = None
+
+    @property
+    def latency_ms(self) -> int:
+        """Milliseconds between start and finish."""
+        return round((self.finished_at - self.started_at).total_seconds() * 1000)
+
 
 VertexStatus = Literal["success", "error", "cancelled"]
 
@@ -138,6 +170,7 @@ class VertexRecord:
     serialised. ``outputs``: per output ``{"message", "type"}`` as in ``end_vertex``;
     ``results``: per output the serialised value. ``build_data`` is the ``end_vertex`` event's
     ``build_data`` when the vertex succeeded. ``error`` is the failure message otherwise.
+    ``spans`` are the model and tool calls made inside the vertex, in order.
     """
 
     vertex_id: str
@@ -156,6 +189,7 @@ class VertexRecord:
     error: str | None = None
     model_name: str | None = None
     token_usage: dict[str, Any] | None = None
+    spans: list[ChildSpan] = field(default_factory=list)
 
 
 VertexSink = Callable[[VertexRecord], Awaitable[None]]
@@ -176,6 +210,28 @@ class _NoStore:
     async def history(self, session_id: str, limit: int) -> list[ChatMessage]:
         return []
 
+    async def search(
+        self, terms: Sequence[str], *, session_id: str | None, exclude_run_id: str | None, limit: int
+    ) -> list[ChatMessage]:
+        return []
+
+
+@dataclass(frozen=True)
+class WebAccess:
+    """How components reach the network (the engine never reads the environment).
+
+    ``allowed_hosts``: host names or IP literals (lower case) the URL fetcher may reach although
+    they resolve to private, loopback or link-local addresses (``FLOWQL_SSRF_ALLOWED_HOSTS``).
+    ``web_search_url`` / ``news_search_url``: the endpoints of UnifiedWebSearch's Web and News
+    modes (``FLOWQL_WEB_SEARCH_URL`` / ``FLOWQL_NEWS_SEARCH_URL``); operator-chosen, so their own
+    hosts are reachable whatever they resolve to. ``user_agent``: the default ``User-Agent``.
+    """
+
+    allowed_hosts: frozenset[str] = frozenset()
+    web_search_url: str = "https://html.duckduckgo.com/html/"
+    news_search_url: str = "https://news.google.com/rss/search"
+    user_agent: str = "FlowQL"
+
 
 @dataclass
 class EngineServices:
@@ -185,7 +241,7 @@ class EngineServices:
     failure or cancellation), awaited before the vertex's task ends. ``model_defaults`` holds
     the env-derived model settings (default model, base URL, fallback key; the engine never
     reads the environment); ``chat_models`` makes the chat model for a spec (default: the
-    ``openai`` SDK client)."""
+    ``openai`` SDK client); ``web`` the network settings of URL and search components."""
 
     messages: MessageStore = field(default_factory=_NoStore)
     emit: EventSink = _discard
@@ -194,6 +250,7 @@ class EngineServices:
     max_steps: int = 1000
     model_defaults: ModelDefaults = field(default_factory=ModelDefaults)
     chat_models: ChatModelFactory = field(default_factory=lambda: _openai_chat_model)
+    web: WebAccess = field(default_factory=WebAccess)
 
 
 def _openai_chat_model(spec: ModelSpec) -> ChatModel:

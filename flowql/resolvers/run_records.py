@@ -24,7 +24,7 @@ from flowql import engine
 from flowql.db.base import utcnow
 from flowql.db.models import Span, Trace, Transaction, VertexBuild
 from flowql.engine.results import serialize_value
-from flowql.engine.types import EngineServices, RunOutcome, RunRequest, VertexRecord
+from flowql.engine.types import ChildSpan, EngineServices, RunOutcome, RunRequest, VertexRecord
 from flowql.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -81,8 +81,10 @@ class RunRecorder:
         rows: list[Any] = [trace]
         for rec in self.records:
             ok = rec.status == "success"
+            span_id = uuid.uuid4()
             rows.append(
                 Span(
+                    id=span_id,
                     trace_id=trace_id,
                     parent_span_id=None,
                     vertex_id=rec.vertex_id,
@@ -99,6 +101,7 @@ class RunRecorder:
                     token_usage=rec.token_usage,
                 )
             )
+            rows.extend(_child_span(trace_id, span_id, rec.vertex_id, child) for child in rec.spans)
             rows.append(
                 Transaction(
                     flow_id=owner.flow_id,
@@ -135,6 +138,26 @@ class RunRecorder:
                 await session.commit()
         except SQLAlchemyError:
             log.exception("could not store the records of run %s", request.run_id)
+
+
+def _child_span(trace_id: uuid.UUID, parent_id: uuid.UUID, vertex_id: str, child: ChildSpan) -> Span:
+    """The span row of a model or tool call made inside vertex span ``parent_id``."""
+    return Span(
+        trace_id=trace_id,
+        parent_span_id=parent_id,
+        vertex_id=vertex_id,
+        name=child.name[:255],
+        type=child.type,
+        status="error" if child.error is not None else "ok",
+        start_time=child.started_at,
+        end_time=child.finished_at,
+        latency_ms=child.latency_ms,
+        inputs=child.inputs,
+        outputs=child.outputs,
+        error=child.error,
+        model_name=child.model_name,
+        token_usage=child.token_usage,
+    )
 
 
 def _total_tokens(usage: dict[str, Any] | None) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from typing import Any
 
 from flowql.engine import ChatMessage, EngineEvent, EngineServices, RunRequest
@@ -25,6 +26,19 @@ class RecordingStore:
 
     async def history(self, session_id: str, limit: int) -> list[ChatMessage]:
         return [m for m in self.messages if m.session_id == session_id][-limit:]
+
+    async def search(
+        self, terms: Sequence[str], *, session_id: str | None, exclude_run_id: str | None, limit: int
+    ) -> list[ChatMessage]:
+        """Stored messages (newest first) containing any term, as the DB store filters them."""
+        found = [
+            m
+            for m in reversed(self.messages)
+            if (session_id is None or m.session_id == session_id)
+            and m.run_id != exclude_run_id
+            and (not terms or any(t in m.text.lower() for t in terms))
+        ]
+        return found[:limit]
 
 
 class EventLog:

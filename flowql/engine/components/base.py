@@ -16,11 +16,11 @@ A component is a Python class, never the ``code`` field of the flow JSON. To add
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
 
 from flowql.engine.components.spec import FieldSpec, OutputSpec
-from flowql.engine.types import ChatMessage
+from flowql.engine.types import ChatMessage, ChildSpan
 
 if TYPE_CHECKING:
     from flowql.engine.context import ComponentContext
@@ -38,7 +38,8 @@ class ComponentResult:
     ``message`` is the chat message the component made (the stored one when it was stored);
     ``stored`` says whether the message store kept it. A model component names the model it
     called (``model_name``) and its token counts (``token_usage``: ``input_tokens``,
-    ``output_tokens``, ``total_tokens``) for the vertex's trace span.
+    ``output_tokens``, ``total_tokens``) for the vertex's trace span; ``spans`` lists the model
+    and tool calls made inside the vertex (child spans of that span).
     """
 
     outputs: dict[str, Any]
@@ -46,6 +47,7 @@ class ComponentResult:
     stored: bool = False
     model_name: str | None = None
     token_usage: dict[str, Any] | None = None
+    spans: list[ChildSpan] = field(default_factory=list)
 
 
 class Component:

@@ -110,6 +110,11 @@ class Tool:
     func: ToolFunc
     required: tuple[str, ...] = field(default=())
 
+    def public(self) -> dict[str, Any]:
+        """The tool as a JSON value (outputs, events, records): ``{"name", "description",
+        "args"}``."""
+        return {"name": self.name, "description": self.description, "args": self.args}
+
     def parameters(self) -> dict[str, Any]:
         """OpenAI's function ``parameters``: ``{"type": "object", "properties": args,
         "required": [...]}``."""
