@@ -132,3 +132,33 @@ def echo_flow(name: str = "echo") -> dict[str, Any]:
         [chat_in("ChatInput-a", ""), chat_out("ChatOutput-a")],
         [edge("ChatInput-a", "message", "ChatOutput-a", "input_value")],
     )
+
+
+def agent(node_id: str = "Agent-1", **fields: Any) -> dict[str, Any]:
+    """An Agent node (default model, no built-in tools unless ``fields`` turn them on)."""
+    values = {
+        "model": "",
+        "api_key": "",
+        "system_prompt": "You are a test agent.",
+        "input_value": "",
+        "tools": "",
+        "add_calculator_tool": False,
+        "add_current_date_tool": False,
+        "n_messages": 100,
+        **fields,
+    }
+    return node(node_id, "Agent", values, ["response"], "Agent")
+
+
+def agent_flow(name: str, tool_nodes: list[dict[str, Any]], **agent_fields: Any) -> dict[str, Any]:
+    """Chat Input → Agent → Chat Output, each of ``tool_nodes`` wired into the agent's ``tools``
+    through its ``component_as_tool`` output."""
+    return flow(
+        name,
+        [chat_in("ChatInput-a", ""), agent("Agent-a", **agent_fields), chat_out("ChatOutput-a"), *tool_nodes],
+        [
+            edge("ChatInput-a", "message", "Agent-a", "input_value"),
+            edge("Agent-a", "response", "ChatOutput-a", "input_value"),
+            *(edge(t["id"], "component_as_tool", "Agent-a", "tools") for t in tool_nodes),
+        ],
+    )

@@ -16,22 +16,35 @@ per call (the tool's text; bad arguments or an unknown tool give ``"Error: ..."`
 the run, design.md "Tools and errors in agents") are appended and the model is called again. A
 model still calling tools after ``max_iterations`` calls ends the loop with the ``response``
 :data:`MAX_ITERATIONS_TEXT` (LangChain's forced-stop answer, as Langflow shows it), not an error.
-A provider failure ends the run with a ComponentError (as for the model components).
+A provider failure ends the run with a ComponentError (as for the model components). Before
+``input_value`` the model sees the session's last ``n_messages`` stored messages (default 100;
+this run's own Chat Input message left out) as user / assistant turns.
 
 ``response`` is a Message whose ``properties.source`` is ``{id: this vertex, display_name:
 "Agent", source: model name}``, ``properties.usage`` the summed token counts, and whose
 ``content_blocks`` hold one "Agent Steps" block listing the input, each tool call (name, input,
-output, error) and the output, shaped as Langflow's.
+output, error) and the output, shaped as Langflow's. Each model call and each tool call is a child
+span of the vertex's trace span (``ComponentResult.spans``). ``structured_response`` (Data) is
+made only when an edge reads it (:mod:`flowql.engine.components.agent_structured`).
 
-Not yet: the session's last ``n_messages`` as history, ``structured_response``, streaming.
+Not yet: streaming the agent's reply as ``token`` events.
 """
 
 from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Awaitable
 from typing import Any
 
+from flowql.engine.components.agent_structured import (
+    FORMAT_INSTRUCTIONS_FIELD,
+    HANDLE_PARSING_ERRORS_FIELD,
+    OUTPUT_SCHEMA_FIELD,
+    check_output_schema,
+    parse_structured,
+    structured_call,
+)
 from flowql.engine.components.base import Component, ComponentResult, registry
 from flowql.engine.components.language_model import (
     MODEL_FIELD,
@@ -42,8 +55,9 @@ from flowql.engine.components.language_model import (
 from flowql.engine.components.spec import FieldSpec, OutputSpec
 from flowql.engine.context import ComponentContext
 from flowql.engine.graph import Vertex
-from flowql.engine.models.chat import ModelCallError, ModelReply, ToolCall
+from flowql.engine.models.chat import ChatModel, ModelCallError, ModelReply, ToolCall
 from flowql.engine.tools import Tool, ToolResult, calculator_tool, current_date_tool
+from flowql.engine.types import ChildSpan, utcnow
 from flowql.engine.values import to_text
 
 #: The ``response`` text when the model still calls tools after ``max_iterations`` calls.
@@ -51,6 +65,11 @@ MAX_ITERATIONS_TEXT = "Agent stopped due to max iterations."
 DEFAULT_MAX_ITERATIONS = 15
 #: An upper bound on ``max_iterations`` whatever the flow says.
 MAX_ITERATIONS_LIMIT = 100
+DEFAULT_N_MESSAGES = 100
+#: An upper bound on ``n_messages`` (history turns sent to the model).
+MAX_N_MESSAGES = 1000
+#: The output holding the answer as JSON objects (see :mod:`.agent_structured`).
+STRUCTURED_OUTPUT = "structured_response"
 
 
 def _iterations(value: Any) -> int:
@@ -146,13 +165,30 @@ class AgentComponent(Component):
             "temperature", "Temperature", type="slider", input_type="SliderInput", default=0.1, advanced=True
         ),
         FieldSpec("max_tokens", "Max Tokens", type="int", input_type="IntInput", default=0, advanced=True),
+        FieldSpec(
+            "n_messages",
+            "Number of Chat History Messages",
+            type="int",
+            input_type="IntInput",
+            info="Number of chat history messages to retrieve.",
+            default=DEFAULT_N_MESSAGES,
+            advanced=True,
+        ),
+        FORMAT_INSTRUCTIONS_FIELD,
+        OUTPUT_SCHEMA_FIELD,
+        HANDLE_PARSING_ERRORS_FIELD,
     )
-    output_specs = (OutputSpec("response", "Response", method="message_response"),)
+    output_specs = (
+        OutputSpec("response", "Response", method="message_response"),
+        OutputSpec(STRUCTURED_OUTPUT, "Structured Response", method="json_response", types=("Data",)),
+    )
 
     @classmethod
     def check(cls, vertex: Vertex) -> None:
-        """A malformed ``model`` value fails the run before anything runs (InvalidInput)."""
+        """A malformed ``model`` or ``output_schema`` value fails the run before anything runs
+        (InvalidInput)."""
         check_model_fields(vertex, ("model",))
+        check_output_schema(vertex)
 
     def tools(self, ctx: ComponentContext) -> list[Tool]:
         """The tools the model may call: edge tools, then the enabled built-ins; a later tool of
@@ -168,57 +204,28 @@ class AgentComponent(Component):
         return list(unique.values())
 
     async def run(self, ctx: ComponentContext) -> ComponentResult:
-        """Run the tool-calling loop; outputs ``response`` (Message)."""
+        """Run the tool-calling loop; outputs ``response`` (Message) and, when an edge reads it,
+        ``structured_response`` (Data)."""
         spec = model_spec(ctx, ("model",))
-        tools = self.tools(ctx)
-        by_name = {tool.name: tool for tool in tools}
-        openai_tools = [tool.openai_spec() for tool in tools] or None
-        max_iterations = _iterations(ctx.field("max_iterations", DEFAULT_MAX_ITERATIONS))
+        model = ctx.services.chat_models(spec)
         user_text = to_text(ctx.field("input_value"))
         messages: list[dict[str, Any]] = []
         system = ctx.text("system_prompt")
         if system.strip():
             messages.append({"role": "system", "content": system})
+        messages.extend(await self._history(ctx))
         messages.append({"role": "user", "content": user_text})
-        steps: list[dict[str, Any]] = [
-            {"type": "text", "text": user_text, "header": {"title": "Input", "icon": "MessageSquare"}}
+        loop = _Loop(ctx, model, spec.model, self.tools(ctx))
+        text = await loop.run(messages, _iterations(ctx.field("max_iterations", DEFAULT_MAX_ITERATIONS)))
+        outputs: dict[str, Any] = {}
+        if STRUCTURED_OUTPUT in ctx.consumed_outputs:
+            reply = await loop.model_call(structured_call(ctx, model, text), "structured_response")
+            outputs[STRUCTURED_OUTPUT] = parse_structured(ctx, reply)
+        steps = [
+            {"type": "text", "text": user_text, "header": {"title": "Input", "icon": "MessageSquare"}},
+            *loop.steps,
+            {"type": "text", "text": text, "header": {"title": "Output", "icon": "MessageSquare"}},
         ]
-        model = ctx.services.chat_models(spec)
-        usage: dict[str, int | None] | None = None
-        final: str | None = None
-        for _ in range(max_iterations):
-            try:
-                reply = await model.complete(messages, stream=False, tools=openai_tools)
-            except ModelCallError as exc:
-                raise model_call_error(ctx, exc) from exc
-            usage = _add_usage(usage, reply)
-            if not reply.tool_calls:
-                final = reply.text
-                break
-            messages.append(
-                {
-                    "role": "assistant",
-                    "content": reply.text or None,
-                    "tool_calls": [call.as_openai() for call in reply.tool_calls],
-                }
-            )
-            for call in reply.tool_calls:
-                started = time.monotonic()
-                result = await self._call(by_name, call)
-                steps.append(
-                    {
-                        "type": "tool_use",
-                        "name": call.name,
-                        "tool_input": call.arguments,
-                        "output": None if result.error else result.text,
-                        "error": result.text if result.error else None,
-                        "header": {"title": f"Executed **{call.name}**", "icon": "Hammer"},
-                        "duration": int((time.monotonic() - started) * 1000),
-                    }
-                )
-                messages.append({"role": "tool", "tool_call_id": call.id, "content": result.text})
-        text = final if final is not None else MAX_ITERATIONS_TEXT
-        steps.append({"type": "text", "text": text, "header": {"title": "Output", "icon": "MessageSquare"}})
         source = {"id": ctx.vertex.id, "display_name": self.display_name, "source": spec.model}
         blocks = [{"title": "Agent Steps", "contents": steps, "allow_markdown": True, "media_url": None}]
         response = ctx.new_message(
@@ -226,15 +233,119 @@ class AgentComponent(Component):
             "Machine",
             "AI",
             id=str(uuid.uuid4()),
-            properties={"source": source, "usage": usage},
+            properties={"source": source, "usage": loop.usage},
             content_blocks=blocks,
         )
-        return ComponentResult({"response": response}, model_name=spec.model, token_usage=usage)
+        return ComponentResult(
+            {"response": response, **outputs}, model_name=spec.model, token_usage=loop.usage, spans=loop.spans
+        )
 
     @staticmethod
-    async def _call(by_name: dict[str, Tool], call: ToolCall) -> ToolResult:
-        tool = by_name.get(call.name)
+    async def _history(ctx: ComponentContext) -> list[dict[str, Any]]:
+        """The session's last ``n_messages`` stored messages before this run, as chat turns
+        (``User`` → ``user``, anything else → ``assistant``)."""
+        try:
+            limit = min(max(int(ctx.field("n_messages", DEFAULT_N_MESSAGES)), 0), MAX_N_MESSAGES)
+        except (TypeError, ValueError):
+            limit = DEFAULT_N_MESSAGES
+        if limit == 0:
+            return []
+        # The run's own Chat Input message is already stored: fetch a few more and drop it.
+        past = await ctx.services.messages.history(ctx.session_id, limit + 10)
+        turns = [
+            {"role": "user" if m.sender == "User" else "assistant", "content": m.text}
+            for m in past
+            if m.run_id != ctx.run_id and m.text
+        ]
+        return turns[-limit:]
+
+
+class _Loop:
+    """One agent loop: model calls and tool calls, with their steps, spans and summed usage."""
+
+    def __init__(self, ctx: ComponentContext, model: ChatModel, model_name: str, tools: list[Tool]) -> None:
+        self.ctx, self.model, self.model_name = ctx, model, model_name
+        self.by_name = {tool.name: tool for tool in tools}
+        self.openai_tools = [tool.openai_spec() for tool in tools] or None
+        self.steps: list[dict[str, Any]] = []
+        self.spans: list[ChildSpan] = []
+        self.usage: dict[str, int | None] | None = None
+
+    async def run(self, messages: list[dict[str, Any]], max_iterations: int) -> str:
+        """The final text: the first reply without tool calls, or :data:`MAX_ITERATIONS_TEXT`.
+        Appends the tool-call turns to ``messages``. Raises ComponentError for a provider
+        failure."""
+        for _ in range(max_iterations):
+            call = self.model.complete(list(messages), stream=False, tools=self.openai_tools)
+            reply = await self.model_call(call, "chat", messages)
+            if not reply.tool_calls:
+                return reply.text
+            messages.append(
+                {
+                    "role": "assistant",
+                    "content": reply.text or None,
+                    "tool_calls": [c.as_openai() for c in reply.tool_calls],
+                }
+            )
+            for tool_call in reply.tool_calls:
+                result = await self.tool_call(tool_call)
+                messages.append({"role": "tool", "tool_call_id": tool_call.id, "content": result.text})
+        return MAX_ITERATIONS_TEXT
+
+    async def model_call(
+        self, call: Awaitable[ModelReply], purpose: str, messages: list[dict[str, Any]] | None = None
+    ) -> ModelReply:
+        """Await one model call, recording its ``llm`` span and usage."""
+        started = utcnow()
+        try:
+            reply = await call
+        except ModelCallError as exc:
+            raise model_call_error(self.ctx, exc) from exc
+        usage = reply.usage.as_dict() if reply.usage is not None else None
+        self.usage = _add_usage(self.usage, reply)
+        self.spans.append(
+            ChildSpan(
+                name=self.model_name,
+                type="llm",
+                started_at=started,
+                finished_at=utcnow(),
+                inputs={"purpose": purpose, "messages": list(messages or [])},
+                outputs={"text": reply.text, "tool_calls": [c.as_openai() for c in reply.tool_calls]},
+                model_name=self.model_name,
+                token_usage=usage,
+            )
+        )
+        return reply
+
+    async def tool_call(self, call: ToolCall) -> ToolResult:
+        """Run one tool call, recording its step (``content_blocks``) and ``tool`` span."""
+        started, clock = utcnow(), time.monotonic()
+        tool = self.by_name.get(call.name)
         if tool is None:
-            names = ", ".join(sorted(by_name)) or "none"
-            return ToolResult(f"Error: unknown tool '{call.name}' (available: {names})", error=True)
-        return await tool.call(call.arguments)
+            names = ", ".join(sorted(self.by_name)) or "none"
+            result = ToolResult(f"Error: unknown tool '{call.name}' (available: {names})", error=True)
+        else:
+            result = await tool.call(call.arguments)
+        self.steps.append(
+            {
+                "type": "tool_use",
+                "name": call.name,
+                "tool_input": call.arguments,
+                "output": None if result.error else result.text,
+                "error": result.text if result.error else None,
+                "header": {"title": f"Executed **{call.name}**", "icon": "Hammer"},
+                "duration": int((time.monotonic() - clock) * 1000),
+            }
+        )
+        self.spans.append(
+            ChildSpan(
+                name=call.name,
+                type="tool",
+                started_at=started,
+                finished_at=utcnow(),
+                inputs={"arguments": call.arguments},
+                outputs={"text": result.text},
+                error=result.text if result.error else None,
+            )
+        )
+        return result
