@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     default_model: str = "gpt-4o-mini"
     model_timeout: float = 120.0
     model_max_retries: int = 2
+    ssrf_allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    web_search_url: str = "https://html.duckduckgo.com/html/"
+    news_search_url: str = "https://news.google.com/rss/search"
     graphql_max_depth: int = 12
     graphql_max_aliases: int = 30
     access_token_minutes: int = 60
@@ -61,10 +64,12 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 7860
 
-    @field_validator("allowed_origins", mode="before")
+    @field_validator("allowed_origins", "ssrf_allowed_hosts", mode="before")
     @classmethod
-    def _split_origins(cls, value: Any) -> Any:
-        """``FLOWQL_ALLOWED_ORIGINS`` is comma-separated (a JSON list is accepted too)."""
+    def _split_list(cls, value: Any) -> Any:
+        """``FLOWQL_ALLOWED_ORIGINS`` and ``FLOWQL_SSRF_ALLOWED_HOSTS`` (host names or IP
+        literals the URL fetcher may reach although private) are comma-separated; a JSON list is
+        accepted too."""
         if isinstance(value, str):
             text = value.strip()
             if text.startswith("["):

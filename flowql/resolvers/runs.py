@@ -19,6 +19,7 @@ from flowql.resolvers.input_checks import check_json, text_problem
 from flowql.resolvers.message_store import DbMessageStore, RunVariables
 from flowql.resolvers.model_defaults import model_defaults
 from flowql.resolvers.run_records import RunOwner, run_and_record
+from flowql.resolvers.web_access import web_access
 
 INPUT_TYPES: tuple[str, ...] = ("chat", "text", "any")
 OUTPUT_TYPES: tuple[str, ...] = ("chat", "text", "any", "debug")
@@ -146,6 +147,7 @@ def run_services(
         variables=RunVariables(ctx.global_vars),
         max_steps=ctx.settings.max_run_steps,
         model_defaults=model_defaults(ctx.settings),
+        web=web_access(ctx.settings),
     )
     if emit is not None:
         services.emit = emit
