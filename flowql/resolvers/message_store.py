@@ -10,10 +10,10 @@ from __future__ import annotations
 import dataclasses
 import os
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC
 
-from sqlalchemy import select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -101,6 +101,55 @@ class DbMessageStore:
         async with self._sessions() as session:
             rows = list(await session.scalars(query))
         return [_to_chat_message(row) for row in reversed(rows)]
+
+    def search_statement(
+        self, terms: Sequence[str], *, session_id: str | None, exclude_run_id: str | None, limit: int
+    ) -> Select[tuple[Message]]:
+        """The SELECT behind :meth:`search` (exposed so tests can compile it per dialect)."""
+        conditions = [Message.user_id == self._user_id, Message.flow_id == self._flow_id]
+        if session_id is not None:
+            conditions.append(Message.session_id == session_id)
+        if exclude_run_id:
+            conditions.append(or_(Message.run_id.is_(None), Message.run_id != exclude_run_id))
+        patterns = [f"%{escape_like(term)}%" for term in terms if term]
+        if patterns:
+            conditions.append(or_(*(Message.text.ilike(p, escape=LIKE_ESCAPE) for p in patterns)))
+        return (
+            select(Message)
+            .where(*conditions)
+            .order_by(Message.timestamp.desc(), Message.id.desc())
+            .limit(max(limit, 0))
+        )
+
+    async def search(
+        self, terms: Sequence[str], *, session_id: str | None, exclude_run_id: str | None, limit: int
+    ) -> list[ChatMessage]:
+        """Candidate memories for Langflow's ``MemoryBase`` (``retrieve_memory``): at most
+        ``limit`` messages of this owner and flow, newest first, whose text contains any of
+        ``terms`` (case-insensitive; LIKE wildcards in a term match literally; no text filter
+        when ``terms`` is empty), of session ``session_id`` unless it is ``None``, never of run
+        ``exclude_run_id``. Works on SQLite (``lower() LIKE``) and PostgreSQL (``ILIKE``)."""
+        query = self.search_statement(
+            terms, session_id=session_id, exclude_run_id=exclude_run_id, limit=limit
+        )
+        async with self._sessions() as session:
+            rows = list(await session.scalars(query))
+        return [_to_chat_message(row) for row in rows]
+
+
+#: The escape character of :func:`escape_like` patterns (not a backslash, whose quoting in SQL
+#: literals differs between SQLite and PostgreSQL settings).
+LIKE_ESCAPE = "!"
+
+
+def escape_like(term: str) -> str:
+    """``term`` with LIKE's wildcards (``%``, ``_``) and the escape character escaped, for a
+    pattern used with ``ESCAPE '!'``: ``50%`` → ``50!%``, ``a_b`` → ``a!_b``, ``!`` → ``!!``."""
+    return (
+        term.replace(LIKE_ESCAPE, LIKE_ESCAPE * 2)
+        .replace("%", LIKE_ESCAPE + "%")
+        .replace("_", LIKE_ESCAPE + "_")
+    )
 
 
 def _to_chat_message(row: Message) -> ChatMessage:

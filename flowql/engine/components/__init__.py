@@ -1,12 +1,13 @@
 """Native components, keyed by Langflow ``data.type`` in :data:`registry`.
 
 Importing this package registers the built-ins: ``ChatInput``, ``ChatOutput``, ``TextInput``,
-``TextOutput``, ``Prompt`` / ``Prompt Template``, ``LanguageModelComponent``, ``OpenAIModel``, ``Agent``.
+``TextOutput``, ``Prompt`` / ``Prompt Template``, ``LanguageModelComponent``, ``OpenAIModel``, ``Agent``,
+``MemoryBase``, ``URLComponent``, ``UnifiedWebSearch``.
 Extend it with ``registry.register(...)`` (see
 :mod:`flowql.engine.components.base`).
 """
 
-from flowql.engine.components import agent, io, language_model, prompt
+from flowql.engine.components import agent, io, language_model, memory, prompt, url, web_search
 from flowql.engine.components.base import Component, ComponentRegistry, ComponentResult, registry
 from flowql.engine.context import ComponentContext
 
@@ -18,6 +19,9 @@ __all__ = [
     "agent",
     "io",
     "language_model",
+    "memory",
     "prompt",
     "registry",
+    "url",
+    "web_search",
 ]
