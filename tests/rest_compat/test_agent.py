@@ -1,10 +1,7 @@
 """The ``Agent`` component through ``POST /api/v1/run`` against the local scripted model server
-(issue 4): Simple Agent calling the calculator, bad tool arguments answered with an error for the
-model, and ``max_iterations`` bounding a model that never stops calling tools.
-
-Simple Agent also wires ``URLComponent`` and ``UnifiedWebSearch`` into the agent's ``tools``;
-FlowQL does not run those yet, so these tests drop the two nodes and their edges (the agent's
-built-in calculator and current-date tools stay on, as the flow sets them)."""
+(issue 4): the Simple Agent starter flow calling the calculator (its URL and web-search tools
+offered beside it), bad tool arguments answered with an error for the model, and
+``max_iterations`` bounding a model that never stops calling tools."""
 
 from __future__ import annotations
 
@@ -19,16 +16,10 @@ from tests.conftest import TestUser
 from tests.model_server import ModelServer, text, tool_calls
 
 AGENT_ID = "Agent-EXpSZ"
-NOT_YET = ("URLComponent", "UnifiedWebSearch")
 
 
 def _simple_agent(shared_dir: Path) -> dict[str, Any]:
-    export = load_langflow(shared_dir, "Simple Agent.json")
-    data = export["data"]
-    dropped = {n["id"] for n in data["nodes"] if n["data"].get("type") in NOT_YET}
-    data["nodes"] = [n for n in data["nodes"] if n["id"] not in dropped]
-    data["edges"] = [e for e in data["edges"] if e["source"] not in dropped and e["target"] not in dropped]
-    return export
+    return load_langflow(shared_dir, "Simple Agent.json")
 
 
 def _reply(body: dict[str, Any]) -> dict[str, Any]:
