@@ -16,7 +16,7 @@ import pytest
 from flowql.settings import Settings
 from tests.cases import create_flow_rest, load_langflow, run_rest
 from tests.conftest import TestUser
-from tests.flowbuilder import chat_in, chat_out, edge, field, flow, node
+from tests.flowbuilder import agent_flow, chat_in, chat_out, edge, field, flow, node
 from tests.model_server import ModelServer, text, tool_calls
 from tests.web_server import WebServer, duckduckgo_page, rss_feed
 
@@ -72,32 +72,6 @@ def search_node(
     return node(node_id, "UnifiedWebSearch", values, list(outputs), "Web Search")
 
 
-def agent_node(node_id: str = "Agent-1") -> dict[str, Any]:
-    values = {
-        "model": "",
-        "api_key": "",
-        "system_prompt": "You are a test agent.",
-        "input_value": "",
-        "tools": "",
-        "add_calculator_tool": False,
-        "add_current_date_tool": False,
-    }
-    return node(node_id, "Agent", values, ["response"], "Agent")
-
-
-def agent_with(tool: dict[str, Any]) -> dict[str, Any]:
-    """Chat Input → Agent (``tool`` wired into ``tools``) → Chat Output."""
-    return flow(
-        "web tools",
-        [chat_in("ChatInput-a", ""), agent_node("Agent-a"), chat_out("ChatOutput-a"), tool],
-        [
-            edge("ChatInput-a", "message", "Agent-a", "input_value"),
-            edge("Agent-a", "response", "ChatOutput-a", "input_value"),
-            edge(tool["id"], "component_as_tool", "Agent-a", "tools"),
-        ],
-    )
-
-
 async def run_flow(
     client: httpx.AsyncClient, user: TestUser, export: dict[str, Any], **body: Any
 ) -> dict[str, Any]:
@@ -136,7 +110,9 @@ async def test_fetch_content_gives_the_page_text_to_the_model(
 ) -> None:
     url = web_server.page("/fox", ARTICLE)
     model_server.add(tool_calls(("fetch_content", {"urls": [url]})), text("Foxes are quick."))
-    body = await run_flow(client, alice, agent_with(url_node()), input_value="tell me about foxes")
+    body = await run_flow(
+        client, alice, agent_flow("web tools", [url_node()]), input_value="tell me about foxes"
+    )
     assert reply_text(body) == "Foxes are quick."
 
     [spec] = model_server.requests[0].body["tools"]
@@ -156,7 +132,7 @@ async def test_a_loopback_page_is_refused_without_the_allow_list(
 ) -> None:
     url = web_server.page("/internal", "<p>internal secret</p>")
     model_server.add(tool_calls(("fetch_content", {"urls": [url]})), text("I could not read it."))
-    body = await run_flow(client, alice, agent_with(url_node()), input_value="read it")
+    body = await run_flow(client, alice, agent_flow("web tools", [url_node()]), input_value="read it")
     assert reply_text(body) == "I could not read it."
     content = tool_message(model_server)
     assert content.startswith("Error: ")
@@ -169,7 +145,7 @@ async def test_an_invalid_url_is_an_error_for_the_model(
     client: httpx.AsyncClient, alice: TestUser, model_server: ModelServer, web_server: WebServer
 ) -> None:
     model_server.add(tool_calls(("fetch_content", {"urls": ["ftp://example.com/file"]})), text("ok"))
-    await run_flow(client, alice, agent_with(url_node()), input_value="x")
+    await run_flow(client, alice, agent_flow("web tools", [url_node()]), input_value="x")
     assert tool_message(model_server) == (
         "Error: invalid URL 'ftp://example.com/file': only http and https URLs can be fetched"
     )
@@ -184,7 +160,9 @@ async def test_the_nodes_own_urls_are_used_when_the_call_gives_none(
 ) -> None:
     url = web_server.page("/doc", page_html("Doc", "stored url content"))
     model_server.add(tool_calls(("fetch_content", {})), text("ok"))
-    await run_flow(client, alice, agent_with(url_node(urls=field([url], list=True))), input_value="x")
+    await run_flow(
+        client, alice, agent_flow("web tools", [url_node(urls=field([url], list=True))]), input_value="x"
+    )
     assert "stored url content" in tool_message(model_server)
 
 
@@ -199,7 +177,9 @@ async def test_failures_are_reported_next_to_the_pages_that_worked(
     missing = web_server.url("/missing")
     refused = good.replace("127.0.0.1", "localhost")
     model_server.add(tool_calls(("fetch_content", {"urls": [good, missing, refused]})), text("ok"))
-    await run_flow(client, alice, agent_with(url_node(check_response_status=True)), input_value="x")
+    await run_flow(
+        client, alice, agent_flow("web tools", [url_node(check_response_status=True)]), input_value="x"
+    )
     content = tool_message(model_server)
     assert "good content" in content
     assert f"URL: {missing}\nError: HTTP status 404" in content
@@ -217,7 +197,7 @@ async def test_without_continue_on_failure_one_failure_fails_the_call(
     missing = web_server.url("/missing")
     model_server.add(tool_calls(("fetch_content", {"urls": [good, missing]})), text("ok"))
     tool = url_node(check_response_status=True, continue_on_failure=False)
-    await run_flow(client, alice, agent_with(tool), input_value="x")
+    await run_flow(client, alice, agent_flow("web tools", [tool]), input_value="x")
     assert tool_message(model_server) == f"Error: failed to fetch {missing}: HTTP status 404"
 
 
@@ -234,7 +214,7 @@ async def test_max_depth_follows_links_on_the_same_origin_only(
     web_server.page("/b", page_html("B", "page b"))
     web_server.page("/deeper", page_html("Deeper", "too deep"))
     model_server.add(tool_calls(("fetch_content", {"urls": [root]})), text("ok"))
-    await run_flow(client, alice, agent_with(url_node(max_depth=2)), input_value="x")
+    await run_flow(client, alice, agent_flow("web tools", [url_node(max_depth=2)]), input_value="x")
     content = tool_message(model_server)
     assert [line for line in content.splitlines() if line.startswith("Title: ")] == [
         "Title: Root",
@@ -254,9 +234,9 @@ async def test_html_and_markdown_formats(
     url = web_server.page("/fox", ARTICLE)
     model_server.add(tool_calls(("fetch_content", {"urls": [url]})), text("ok"))
     model_server.add(tool_calls(("fetch_content", {"urls": [url]})), text("ok"))
-    await run_flow(client, alice, agent_with(url_node(format="HTML")), input_value="x")
+    await run_flow(client, alice, agent_flow("web tools", [url_node(format="HTML")]), input_value="x")
     assert "<h1>Foxes</h1>" in tool_message(model_server)
-    await run_flow(client, alice, agent_with(url_node(format="Markdown")), input_value="x")
+    await run_flow(client, alice, agent_flow("web tools", [url_node(format="Markdown")]), input_value="x")
     markdown = tool_message(model_server, 3)
     assert "# Foxes" in markdown and "- Red fox" in markdown
 
@@ -286,7 +266,7 @@ async def test_url_component_outputs_when_not_a_tool(
 
 
 async def test_a_bad_format_is_a_422_naming_the_field(client: httpx.AsyncClient, alice: TestUser) -> None:
-    created = await create_flow_rest(client, alice.headers, agent_with(url_node(format="PDF")))
+    created = await create_flow_rest(client, alice.headers, agent_flow("web tools", [url_node(format="PDF")]))
     r = await run_rest(client, alice.headers, created["id"], {"input_value": "x"})
     assert r.status_code == 422, r.text
     assert "URL-1" in r.text and "format" in r.text
@@ -314,7 +294,7 @@ async def test_web_search_reads_duckduckgo_results_and_fetches_their_pages(
     )
     settings.web_search_url = web_server.url("/html/")
     model_server.add(tool_calls(("perform_search", {"query": "fox <facts>"})), text("done"))
-    body = await run_flow(client, alice, agent_with(search_node()), input_value="search")
+    body = await run_flow(client, alice, agent_flow("web tools", [search_node()]), input_value="search")
     assert reply_text(body) == "done"
 
     [spec] = model_server.requests[0].body["tools"]
@@ -347,7 +327,9 @@ async def test_web_search_endpoint_is_reachable_but_result_links_follow_the_poli
     web_server.page("/html/", duckduckgo_page([("Inside", link, "snippet only")], wrap_links=False))
     settings.web_search_url = web_server.url("/html/")
     model_server.add(tool_calls(("perform_search", {"query": "q", "search_mode": "Web"})), text("done"))
-    await run_flow(client, alice, agent_with(search_node(max_content_length=5)), input_value="x")
+    await run_flow(
+        client, alice, agent_flow("web tools", [search_node(max_content_length=5)]), input_value="x"
+    )
     assert json.loads(tool_message(model_server)) == [
         {"title": "Inside", "link": link, "snippet": "snippet only", "content": ""}
     ]
@@ -367,7 +349,10 @@ async def test_web_search_max_results_and_content_length(
     settings.web_search_url = web_server.url("/html/")
     model_server.add(tool_calls(("perform_search", {"query": "q"})), text("done"))
     await run_flow(
-        client, alice, agent_with(search_node(max_results=2, max_content_length=10)), input_value="x"
+        client,
+        alice,
+        agent_flow("web tools", [search_node(max_results=2, max_content_length=10)]),
+        input_value="x",
     )
     rows = json.loads(tool_message(model_server))
     assert [(r["title"], r["content"]) for r in rows] == [("T0", "x" * 10), ("T1", "x" * 10)]
@@ -387,7 +372,7 @@ async def test_web_search_failure_is_an_error_for_the_model(
         tool_calls(("perform_search", {"query": "q"})), tool_calls(("perform_search", {"query": " "}))
     )
     model_server.add(text("done"))
-    await run_flow(client, alice, agent_with(search_node()), input_value="x")
+    await run_flow(client, alice, agent_flow("web tools", [search_node()]), input_value="x")
     assert tool_message(model_server) == f"Error: search failed: {web_server.url('/html/')} answered HTTP 503"
     assert tool_message(model_server, 2) == "Error: search failed: empty search query"
 
@@ -413,7 +398,7 @@ async def test_news_search_reads_the_rss_results(
     web_server.page("/rss/search", feed, content_type="application/rss+xml")
     settings.news_search_url = web_server.url("/rss/search")
     model_server.add(tool_calls(("perform_search", {"query": "ai", "search_mode": "News"})), text("done"))
-    await run_flow(client, alice, agent_with(search_node()), input_value="news")
+    await run_flow(client, alice, agent_flow("web tools", [search_node()]), input_value="news")
     assert json.loads(tool_message(model_server)) == [
         {
             "title": "AI news one",
@@ -463,12 +448,12 @@ async def test_rss_mode_fetches_the_feed_under_the_policy(
     url = web_server.page("/feed.xml", atom, content_type="application/atom+xml")
     model_server.add(tool_calls(("perform_search", {"query": url, "search_mode": "RSS"})), text("done"))
     model_server.add(tool_calls(("perform_search", {"query": url, "search_mode": "RSS"})), text("done"))
-    await run_flow(client, alice, agent_with(search_node()), input_value="x")
+    await run_flow(client, alice, agent_flow("web tools", [search_node()]), input_value="x")
     assert tool_message(model_server).startswith("Error: search failed: 127.0.0.1 is a loopback address")
     assert web_server.requests == []
 
     settings.ssrf_allowed_hosts = ["127.0.0.1"]
-    await run_flow(client, alice, agent_with(search_node()), input_value="x")
+    await run_flow(client, alice, agent_flow("web tools", [search_node()]), input_value="x")
     assert json.loads(tool_message(model_server, 3)) == [
         {
             "title": "Post",
@@ -501,7 +486,9 @@ async def test_web_search_fed_by_chat_input_when_not_a_tool(
 async def test_a_bad_search_mode_is_a_422_naming_the_field(
     client: httpx.AsyncClient, alice: TestUser
 ) -> None:
-    created = await create_flow_rest(client, alice.headers, agent_with(search_node(search_mode="Images")))
+    created = await create_flow_rest(
+        client, alice.headers, agent_flow("web tools", [search_node(search_mode="Images")])
+    )
     r = await run_rest(client, alice.headers, created["id"], {"input_value": "x"})
     assert r.status_code == 422, r.text
     assert "WebSearch-1" in r.text and "search_mode" in r.text
