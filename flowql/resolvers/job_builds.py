@@ -121,8 +121,11 @@ async def _launch_build(
     )
     owner = RunOwner(user_id, flow.id, request.flow_name or flow.name, job.id, log_builds=params.log_builds)
 
+    # A public build's anonymous client reads back only its own session (memory tools included).
+    scope = request.session_id if client_id is not None else None
+
     async def work(emit: EventSink) -> dict[str, Any] | None:
-        services = run_services(ctx, user_id=user_id, flow_id=flow.id, emit=emit)
+        services = run_services(ctx, user_id=user_id, flow_id=flow.id, emit=emit, session_scope=scope)
         await run_and_record(ctx.sessions, graph, request, services, owner)
         return None
 

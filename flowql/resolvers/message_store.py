@@ -34,14 +34,24 @@ class DbMessageStore:
     ``add`` commits the row (one short transaction) before returning, so a run's messages are
     readable as soon as the run answers. The stored id is the message's id (a new UUID when the
     message's id is not one; the returned message then carries it).
+
+    ``session_scope`` confines every read (``history``, ``search``) to that one session whatever
+    the caller asks: a public build runs as the flow's owner, but its anonymous client must only
+    ever read back its own conversation, never the owner's other sessions.
     """
 
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], *, user_id: uuid.UUID, flow_id: uuid.UUID
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        user_id: uuid.UUID,
+        flow_id: uuid.UUID,
+        session_scope: str | None = None,
     ) -> None:
         self._sessions = sessions
         self._user_id = user_id
         self._flow_id = flow_id
+        self._scope = session_scope
 
     async def add(self, message: ChatMessage) -> ChatMessage:
         """Persist ``message`` (``properties`` completed with Langflow's defaults) and return it.
@@ -87,7 +97,10 @@ class DbMessageStore:
         return message
 
     async def history(self, session_id: str, limit: int) -> list[ChatMessage]:
-        """The last ``limit`` messages of the session (this owner, this flow), oldest first."""
+        """The last ``limit`` messages of the session (this owner, this flow), oldest first;
+        none outside ``session_scope``."""
+        if self._scope is not None and session_id != self._scope:
+            return []
         query = (
             select(Message)
             .where(
@@ -107,6 +120,8 @@ class DbMessageStore:
     ) -> Select[tuple[Message]]:
         """The SELECT behind :meth:`search` (exposed so tests can compile it per dialect)."""
         conditions = [Message.user_id == self._user_id, Message.flow_id == self._flow_id]
+        if self._scope is not None:
+            conditions.append(Message.session_id == self._scope)
         if session_id is not None:
             conditions.append(Message.session_id == session_id)
         if exclude_run_id:

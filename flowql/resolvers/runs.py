@@ -137,13 +137,19 @@ def run_request(flow: Flow, params: RunParams) -> RunRequest:
 
 
 def run_services(
-    ctx: Context, *, user_id: uuid.UUID, flow_id: uuid.UUID, emit: EventSink | None = None
+    ctx: Context,
+    *,
+    user_id: uuid.UUID,
+    flow_id: uuid.UUID,
+    emit: EventSink | None = None,
+    session_scope: str | None = None,
 ) -> EngineServices:
-    """Engine services of a run owned by ``user_id`` on ``flow_id``: the DB message store,
+    """Engine services of a run owned by ``user_id`` on ``flow_id``: the DB message store
+    (reading only session ``session_scope`` when given: public builds),
     ``load_from_db`` variables from ``ctx.global_vars`` and the environment, the step limit,
     the model defaults (Settings and ``OPENAI_*``) and ``emit`` as the event sink when given."""
     services = EngineServices(
-        messages=DbMessageStore(ctx.sessions, user_id=user_id, flow_id=flow_id),
+        messages=DbMessageStore(ctx.sessions, user_id=user_id, flow_id=flow_id, session_scope=session_scope),
         variables=RunVariables(ctx.global_vars),
         max_steps=ctx.settings.max_run_steps,
         model_defaults=model_defaults(ctx.settings),

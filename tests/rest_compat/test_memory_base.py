@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from fastapi import FastAPI
 
 from flowql.engine.components.memory import NO_MATCH_TEXT
 from tests.cases import create_flow_rest, load_langflow, messages_rest, run_rest
@@ -137,3 +138,37 @@ async def test_unknown_memory_base_is_422_before_anything_runs(
     model_server.add(text("ok"))
     r = await run_rest(client, alice.headers, flow_id, {**body, "tweaks": {MEMORY_ID: {"memory_base": ""}}})
     assert r.status_code == 200, r.text
+
+
+async def test_a_public_build_recalls_only_its_own_session(
+    shared_dir: Path, client: httpx.AsyncClient, app: FastAPI, alice: TestUser, model_server: ModelServer
+) -> None:
+    """A PUBLIC flow runs as its owner, yet an anonymous visitor's ``retrieve_memory`` (with
+    ``filter_by_session`` off in the flow) sees only the visitor's own session."""
+    export = load_langflow(shared_dir, "Memory Chatbot.json")
+    for node in export["data"]["nodes"]:
+        if node["id"] == MEMORY_ID:
+            node["data"]["node"]["template"]["filter_by_session"]["value"] = False
+    created = await create_flow_rest(client, alice.headers, {**export, "access_type": "PUBLIC"})
+    await _tell(client, model_server, alice, created["id"], "owner-private")
+
+    async def public_build(words: str) -> None:
+        body = {"inputs": {"input_value": words, "type": "chat"}}
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as anon:
+            r = await anon.post(
+                f"/api/v1/build_public_tmp/{created['id']}/flow",
+                params={"event_delivery": "direct"},
+                json=body,
+                headers={"cookie": "client_id=visitor-1"},
+            )
+        assert r.status_code == 200, r.text
+
+    model_server.add(text("Noted!"))
+    await public_build("My favourite animal is a walrus")
+    model_server.add(
+        tool_calls(("retrieve_memory", {"search_query": "favourite colour animal"})), text("Recalled.")
+    )
+    await public_build(QUESTION)
+    [recalled] = [m["content"] for m in model_server.requests[-1].body["messages"] if m["role"] == "tool"]
+    assert "walrus" in recalled
+    assert "teal" not in recalled
