@@ -30,7 +30,7 @@ from flowql.settings import Settings
 from tests import shared_files
 from tests.shared_files import require_shared
 
-pytest_plugins = ["tests.live_server", "tests.model_server", "tests.web_server"]
+pytest_plugins = ["tests.live_server", "tests.model_server", "tests.web_server", "tests.anthropic_server"]
 
 
 @pytest.fixture(scope="session")

@@ -249,12 +249,22 @@ class EngineServices:
     variables: Mapping[str, str] = field(default_factory=dict)
     max_steps: int = 1000
     model_defaults: ModelDefaults = field(default_factory=ModelDefaults)
-    chat_models: ChatModelFactory = field(default_factory=lambda: _openai_chat_model)
+    chat_models: ChatModelFactory = field(default_factory=lambda: _default_chat_model)
     web: WebAccess = field(default_factory=WebAccess)
 
 
-def _openai_chat_model(spec: ModelSpec) -> ChatModel:
-    """The default chat model factory; imports the SDK only when a model is first used."""
+def _default_chat_model(spec: ModelSpec) -> ChatModel:
+    """The default chat model factory, dispatching on ``spec.provider``: ``"Anthropic"`` →
+    :class:`~flowql.engine.models.anthropic_chat.AnthropicChatModel` (the ``anthropic`` extra;
+    without it the call fails with ModelCallError ``ProviderUnavailable``), any other →
+    :class:`~flowql.engine.models.openai_chat.OpenAIChatModel` (OpenAI-compatible). Imports
+    each SDK only when a model is first used."""
+    from flowql.engine.models.spec import ANTHROPIC
+
+    if spec.provider == ANTHROPIC:
+        from flowql.engine.models.anthropic_chat import AnthropicChatModel
+
+        return AnthropicChatModel(spec)
     from flowql.engine.models.openai_chat import OpenAIChatModel
 
     return OpenAIChatModel(spec)

@@ -9,14 +9,22 @@ from flowql.engine.models import ModelDefaults
 from flowql.settings import Settings
 
 
+def _env(name: str) -> str | None:
+    return os.environ.get(name, "").strip() or None
+
+
 def model_defaults(settings: Settings) -> ModelDefaults:
     """``FLOWQL_DEFAULT_MODEL`` / ``FLOWQL_MODEL_TIMEOUT`` / ``FLOWQL_MODEL_MAX_RETRIES`` from
     ``settings``; ``OPENAI_BASE_URL`` (empty → OpenAI's) and ``OPENAI_API_KEY`` (the key used
-    when a node's ``api_key`` is empty or unresolved) from the environment."""
+    when a node's ``api_key`` is empty or unresolved) from the environment, and likewise
+    ``ANTHROPIC_BASE_URL`` (empty → Anthropic's) and ``ANTHROPIC_API_KEY`` for nodes whose model
+    option's provider is Anthropic."""
     return ModelDefaults(
         model=settings.default_model,
-        base_url=os.environ.get("OPENAI_BASE_URL", "").strip() or None,
-        api_key=os.environ.get("OPENAI_API_KEY", "").strip() or None,
+        base_url=_env("OPENAI_BASE_URL"),
+        api_key=_env("OPENAI_API_KEY"),
         timeout=settings.model_timeout,
         max_retries=settings.model_max_retries,
+        anthropic_base_url=_env("ANTHROPIC_BASE_URL"),
+        anthropic_api_key=_env("ANTHROPIC_API_KEY"),
     )
