@@ -1,7 +1,8 @@
 """A local OpenAI-compatible model server for tests, answering from a script.
 
 ``POST /v1/chat/completions`` pops the next scripted :class:`Reply` — a plain reply, streamed
-chunks (SSE ``data: {...}`` lines ending with ``data: [DONE]``), tool calls, or an HTTP error —
+chunks (SSE ``data: {...}`` lines ending with ``data: [DONE]``), tool calls, an HTTP error, or a
+raw JSON body / raw SSE events (:func:`raw`, :func:`raw_stream`: malformed provider replies) —
 and records every request (JSON body and headers) in ``server.requests``. An empty script answers
 ``fallback`` when set, else 500 ("script exhausted") so a test fails loudly.
 
@@ -30,7 +31,7 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from flowql.settings import Settings
 from tests.live_server import serve
 
-ReplyKind = Literal["text", "stream", "tool_calls", "error", "garbage", "truncated"]
+ReplyKind = Literal["text", "stream", "tool_calls", "error", "garbage", "truncated", "raw", "raw_stream"]
 
 
 @dataclass
@@ -45,6 +46,7 @@ class Reply:
     status: int = 200
     delay: float = 0.0
     usage: dict[str, int] = field(default_factory=lambda: {"prompt_tokens": 7, "completion_tokens": 5})
+    body: Any = None
 
 
 def text(content: str, *, prompt_tokens: int = 7, completion_tokens: int = 5) -> Reply:
@@ -84,6 +86,18 @@ def truncated(*chunks: str) -> Reply:
 def garbage() -> Reply:
     """A 200 whose body is not a chat completion (not even JSON)."""
     return Reply("garbage")
+
+
+def raw(body: Any, *, status: int = 200) -> Reply:
+    """A response whose JSON body is exactly ``body`` (any JSON value), with ``status``: for
+    replies that are JSON but not a well-formed chat completion."""
+    return Reply("raw", body=body, status=status)
+
+
+def raw_stream(*events: Any) -> Reply:
+    """A streamed response whose SSE ``data:`` lines are exactly ``events`` (JSON values; a
+    ``str`` is sent as it is), then ``data: [DONE]``."""
+    return Reply("raw_stream", chunks=[e if isinstance(e, str) else json.dumps(e) for e in events])
 
 
 def error(status: int, message: str = "scripted failure") -> Reply:
@@ -141,6 +155,11 @@ class ModelServer:
             return JSONResponse({"error": {"message": "script exhausted", "type": "server_error"}}, 500)
         if reply.delay:
             await asyncio.sleep(reply.delay)
+        if reply.kind == "raw_stream":
+            lines = [f"data: {event}\n\n".encode() for event in [*reply.chunks, "[DONE]"]]
+            return StreamingResponse(iter(lines), media_type="text/event-stream")
+        if reply.kind == "raw":
+            return Response(json.dumps(reply.body), reply.status, media_type="application/json")
         if reply.kind == "garbage":
             return Response("this is not json", media_type="application/json")
         if reply.kind == "error":
@@ -186,6 +205,29 @@ class ModelServer:
                 data["usage"] = usage
             return f"data: {json.dumps(data)}\n\n".encode()
 
+        if reply.tool_calls:  # a tool-call turn asked for as a stream: the calls in pieces
+            for i, call in enumerate(reply.tool_calls):
+                head = {
+                    "index": i,
+                    "id": call["id"],
+                    "type": "function",
+                    "function": {"name": call["function"]["name"]},
+                }
+                yield event(
+                    [
+                        {
+                            "index": 0,
+                            "delta": {"role": "assistant", "tool_calls": [head]},
+                            "finish_reason": None,
+                        }
+                    ]
+                )
+                args = {"index": i, "function": {"arguments": call["function"]["arguments"]}}
+                yield event([{"index": 0, "delta": {"tool_calls": [args]}, "finish_reason": None}])
+            yield event([{"index": 0, "delta": {}, "finish_reason": "tool_calls"}])
+            yield event([], self._usage(reply))
+            yield b"data: [DONE]\n\n"
+            return
         for i, piece in enumerate(chunks):
             delta = {"role": "assistant", "content": piece} if i == 0 else {"content": piece}
             yield event([{"index": 0, "delta": delta, "finish_reason": None}])

@@ -127,7 +127,10 @@ def html_links(soup: BeautifulSoup, base_url: str) -> list[str]:
         href = anchor.get("href")
         if not isinstance(href, str):
             continue
-        link = urldefrag(urljoin(base_url, href.strip())).url
+        try:
+            link = urldefrag(urljoin(base_url, href.strip())).url
+        except ValueError:  # a link urllib cannot read ("http://[::1/"): not followed
+            continue
         if link.startswith(("http://", "https://")) and link not in links:
             links.append(link)
     return links

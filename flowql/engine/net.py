@@ -23,9 +23,10 @@ How the check cannot be bypassed:
   past the cap), then the connection is dropped; the whole fetch, redirects included, must
   finish in ``timeout`` seconds.
 
-Every failure (refused address, bad URL, unreachable host, timeout, too many redirects,
-protocol error) raises :class:`FetchError` whose message names the URL and the reason and
-never carries a stack trace or a server path; components turn it into a
+Every failure (refused address, bad URL — anything httpx refuses, too long or not valid
+Unicode included —, unreachable host, timeout, too many redirects, protocol error) raises
+:class:`FetchError` whose message names the URL and the reason (storable text) and never
+carries a stack trace or a server path; components turn it into a
 :class:`~flowql.engine.tools.ToolError` for the model.
 """
 
@@ -48,6 +49,7 @@ import httpcore
 import httpx
 
 from flowql.engine.types import WebAccess
+from flowql.engine.values import storable_text
 
 #: Redirects followed at most per fetch.
 MAX_REDIRECTS = 5
@@ -142,6 +144,11 @@ def refusal_reason(address: str | IPAddress) -> str | None:
     return _reason(ip)
 
 
+def _article(word: str) -> str:
+    """``"an"`` before a word starting with a vowel (``"an unspecified"``), else ``"a"``."""
+    return "an" if word[:1].lower() in ("a", "e", "i", "o", "u") else "a"
+
+
 async def resolve_host(host: str, port: int) -> list[str]:
     """The IP addresses ``host`` resolves to (``getaddrinfo``, TCP), in the resolver's order,
     without duplicates. An IP literal resolves to itself. Raises OSError when it does not
@@ -208,7 +215,9 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
                 reason = "unrecognised"
             if reason is not None:
                 where = host if normalize_host(host) == normalize_host(address) else f"{host} ({address})"
-                raise AddressRefused(f"{where} is a {reason} address, which may not be fetched")
+                raise AddressRefused(
+                    f"{where} is {_article(reason)} {reason} address, which may not be fetched"
+                )
         failure: Exception | None = None
         for address in addresses:
             try:
@@ -273,13 +282,25 @@ def normalize_url(text: str) -> str:
     return url
 
 
+def _invalid_url(url: object, exc: Exception) -> FetchError:
+    """The FetchError for a URL httpx refuses (``httpx.InvalidURL``, a UnicodeError for text
+    that is not valid Unicode, ``"URL component ... too long"``...), naming it and the reason."""
+    if isinstance(exc, UnicodeError):
+        reason = ": it is not valid Unicode text"
+    elif "too long" in str(exc):
+        reason = ": it is too long"
+    else:
+        reason = ""
+    return FetchError(f"invalid URL '{_short(str(url))}'{reason}")
+
+
 def parse_url(url: str | httpx.URL) -> httpx.URL:
-    """``url`` parsed; FetchError naming it when it is malformed, not ``http``/``https`` or has
-    no host."""
+    """``url`` parsed; FetchError naming it when it is malformed (anything httpx refuses, e.g.
+    too long or not valid Unicode), not ``http``/``https`` or has no host."""
     try:
         parsed = httpx.URL(url) if isinstance(url, str) else url
-    except (httpx.InvalidURL, TypeError, ValueError) as exc:
-        raise FetchError(f"invalid URL '{_short(str(url))}'") from exc
+    except (httpx.InvalidURL, TypeError, ValueError) as exc:  # UnicodeError is a ValueError
+        raise _invalid_url(url, exc) from exc
     if parsed.scheme not in SCHEMES:
         raise FetchError(f"invalid URL '{_short(str(url))}': only http and https URLs can be fetched")
     if not parsed.host:
@@ -288,7 +309,9 @@ def parse_url(url: str | httpx.URL) -> httpx.URL:
 
 
 def _short(text: str, limit: int = 200) -> str:
-    return text if len(text) <= limit else text[:limit] + "..."
+    """``text`` (a URL shown in a message) cut at ``limit`` characters, made storable (lone
+    surrogates and NUL replaced), so the message can be stored and sent to a model."""
+    return storable_text(text if len(text) <= limit else text[:limit] + "...")
 
 
 def _media_type(header: str) -> str:
@@ -394,7 +417,10 @@ async def fetch(
     """
     target = parse_url(url)
     if params:
-        target = target.copy_merge_params(dict(params))
+        try:
+            target = target.copy_merge_params(dict(params))
+        except (httpx.InvalidURL, TypeError, ValueError) as exc:
+            raise _invalid_url(target, exc) from exc
     if timeout <= 0:
         raise FetchError("timeout must be more than 0 seconds")
     allowed = {*web.allowed_hosts, *extra_allowed_hosts}
@@ -415,9 +441,11 @@ async def fetch(
     except (TimeoutError, httpx.TimeoutException) as exc:
         raise FetchError(f"fetching {shown} timed out after {timeout:g} s") from exc
     except httpx.ConnectError as exc:
-        raise FetchError(f"could not connect to {target.host}") from exc
+        raise FetchError(f"could not connect to {_short(target.host)}") from exc
     except httpx.HTTPError as exc:
         raise FetchError(f"fetching {shown} failed ({type(exc).__name__})") from exc
+    except (httpx.InvalidURL, UnicodeError) as exc:  # e.g. a header value that is not ASCII
+        raise FetchError(f"fetching {shown} failed: a URL or header could not be sent") from exc
 
 
 async def _fetch_with_redirects(

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import select
 
 from flowql.db.models import Span, Trace, Transaction
@@ -17,7 +18,19 @@ from flowql.services import AppServices
 from flowql.settings import Settings
 from tests.cases import create_flow_rest, load_langflow, messages_rest, run_rest
 from tests.conftest import TestUser
-from tests.model_server import ModelServer, error, garbage, slow, stream, text, truncated
+from tests.flowbuilder import agent, chat_in, chat_out, edge, field, flow
+from tests.model_server import (
+    ModelServer,
+    error,
+    garbage,
+    raw,
+    raw_stream,
+    slow,
+    stream,
+    text,
+    tool_calls,
+    truncated,
+)
 from tests.rest_compat.build_capture import body_events
 
 MODEL_ID = "LanguageModelComponent-FLeYF"
@@ -109,6 +122,18 @@ async def test_model_field_names_the_model(
     assert r.status_code == 200, r.text
     assert model_server.requests[0].body["model"] == "llama3.2"
     assert model_server.requests[0].body["temperature"] == 0.7
+
+
+async def test_a_provider_flowql_cannot_call_is_422_naming_it(
+    shared_dir: Path, client: httpx.AsyncClient, alice: TestUser, model_server: ModelServer
+) -> None:
+    option = {"name": "gemini-2.5-flash", "provider": "Google Generative AI", "metadata": {}}
+    body = {"input_value": "hi", "tweaks": {MODEL_ID: {"model": [option]}}}
+    flow_id, r = await _run(client, alice, _basic(shared_dir), body)
+    assert r.status_code == 422, r.text
+    assert "Google Generative AI" in r.text and MODEL_ID in r.text
+    assert model_server.requests == []
+    assert await messages_rest(client, alice.headers, flow_id=flow_id) == []
 
 
 async def test_malformed_model_field_is_422_before_anything_runs(
@@ -342,3 +367,258 @@ async def test_an_unreadable_provider_answer_is_502(
     _, r = await _run(client, alice, _basic(shared_dir), {"input_value": "hi"})
     assert r.status_code == 502, r.text
     assert r.json()["detail"]["error_type"] == "BadResponse"
+
+
+def _completion(message: Any, **extra: Any) -> dict[str, Any]:
+    """A chat completion body whose one choice holds ``message``."""
+    choice = {"index": 0, "message": message, "finish_reason": "stop"}
+    return {"id": "c", "object": "chat.completion", "created": 0, "model": "m", "choices": [choice], **extra}
+
+
+_MALFORMED_REPLIES = {
+    "empty object": {},
+    "empty choices": {"id": "c", "object": "chat.completion", "choices": []},
+    "null choices": {"id": "c", "object": "chat.completion", "choices": None},
+    "error without choices": {"error": {"message": "overloaded", "type": "server_error"}},
+    "choice without message": {"choices": [{"index": 0, "finish_reason": "stop"}]},
+    "message not an object": _completion("hello"),
+    "list content": _completion({"role": "assistant", "content": [{"type": "text", "text": "hi"}]}),
+    "number content": _completion({"role": "assistant", "content": 42}),
+    "tool call without a name": _completion(
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [{"id": "t", "type": "function", "function": {"arguments": "{}"}}],
+        }
+    ),
+    "tool call arguments not text": _completion(
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [{"id": "t", "type": "function", "function": {"name": "f", "arguments": {"a": 1}}}],
+        }
+    ),
+    "a JSON list": [1, 2],
+}
+
+
+@pytest.mark.parametrize("body", list(_MALFORMED_REPLIES.values()), ids=list(_MALFORMED_REPLIES))
+async def test_a_malformed_provider_reply_is_502_bad_response(
+    shared_dir: Path, client: httpx.AsyncClient, alice: TestUser, model_server: ModelServer, body: Any
+) -> None:
+    """A 200 that is JSON but no usable chat completion is the provider's fault (502 naming the
+    model component), never an empty answer nor a 422 blaming another component."""
+    model_server.add(raw(body))
+    flow_id, r = await _run(client, alice, _basic(shared_dir), {"input_value": "hi"})
+    assert r.status_code == 502, r.text
+    detail = r.json()["detail"]
+    assert (detail["component_id"], detail["error_type"]) == (MODEL_ID, "BadResponse")
+    assert "Traceback" not in r.text and "attribute" not in r.text
+    stored = await messages_rest(client, alice.headers, flow_id=flow_id)
+    assert [m["sender"] for m in stored] == ["User"]
+
+
+_MALFORMED_CHUNKS = {
+    "list content": {"choices": [{"index": 0, "delta": {"content": ["x"]}, "finish_reason": None}]},
+    "number content": {"choices": [{"index": 0, "delta": {"content": 7}, "finish_reason": None}]},
+    "error event": {"error": {"message": "overloaded"}},
+}
+
+
+@pytest.mark.parametrize("chunk", list(_MALFORMED_CHUNKS.values()), ids=list(_MALFORMED_CHUNKS))
+async def test_a_malformed_streamed_chunk_is_502(
+    shared_dir: Path, client: httpx.AsyncClient, alice: TestUser, model_server: ModelServer, chunk: Any
+) -> None:
+    done = {"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
+    model_server.add(raw_stream(chunk, done))
+    body = {"input_value": "hi", "tweaks": {MODEL_ID: {"stream": True}}}
+    _, r = await _run(client, alice, _basic(shared_dir), body)
+    assert r.status_code == 502, r.text
+    assert r.json()["detail"]["component_id"] == MODEL_ID
+    assert r.json()["detail"]["error_type"] in ("BadResponse", "APIError")
+
+
+async def test_null_content_without_tool_calls_is_an_empty_reply(
+    shared_dir: Path, client: httpx.AsyncClient, alice: TestUser, model_server: ModelServer
+) -> None:
+    model_server.add(raw(_completion({"role": "assistant", "content": None})))
+    _, r = await _run(client, alice, _basic(shared_dir), {"input_value": "hi"})
+    assert r.status_code == 200, r.text
+    assert _reply(r.json())["text"] == ""
+
+
+async def test_a_lone_surrogate_in_a_reply_is_replaced_and_stored(
+    shared_dir: Path, client: httpx.AsyncClient, alice: TestUser, model_server: ModelServer
+) -> None:
+    # json.dumps sends the lone surrogate as the escape "\ud800", as a faulty provider would
+    model_server.add(raw(_completion({"role": "assistant", "content": "bad \ud800 char \U0001f600"})))
+    flow_id, r = await _run(client, alice, _basic(shared_dir), {"input_value": "hi"})
+    assert r.status_code == 200, r.text
+    assert _reply(r.json())["text"] == "bad \ufffd char \U0001f600"
+    stored = await messages_rest(client, alice.headers, flow_id=flow_id)
+    assert stored[-1]["text"] == "bad \ufffd char \U0001f600"
+
+
+async def test_lone_surrogates_in_streamed_chunks_are_replaced(
+    shared_dir: Path, client: httpx.AsyncClient, alice: TestUser, model_server: ModelServer
+) -> None:
+    model_server.add(stream("a\udc00", "b"))
+    flow = await create_flow_rest(client, alice.headers, _basic(shared_dir))
+    body = {"input_value": "hi", "tweaks": {MODEL_ID: {"stream": True}}}
+    r = await client.post(
+        f"/api/v1/run/{flow['id']}", params={"stream": "true"}, json=body, headers=alice.headers
+    )
+    assert r.status_code == 200, r.text
+    events = body_events(r.text)
+    assert [e["data"]["chunk"] for e in events if e["event"] == "token"] == ["a\ufffd", "b"]
+    assert events[-1]["event"] == "end"
+    assert _reply(events[-1]["data"]["result"])["text"] == "a\ufffdb"
+    stored = await messages_rest(client, alice.headers, flow_id=flow["id"])
+    assert stored[-1]["text"] == "a\ufffdb"
+
+
+async def test_a_tool_call_with_null_content_still_works(
+    client: httpx.AsyncClient, alice: TestUser, model_server: ModelServer
+) -> None:
+    """``content: null`` next to tool calls is a normal OpenAI reply, not a malformed one."""
+    model_server.add(tool_calls(("evaluate_expression", {"expression": "2+3"})), text("5"))
+    export = flow(
+        "agent",
+        [chat_in("ChatInput-a", ""), agent("Agent-a", add_calculator_tool=True), chat_out("ChatOutput-a")],
+        [
+            edge("ChatInput-a", "message", "Agent-a", "input_value"),
+            edge("Agent-a", "response", "ChatOutput-a", "input_value"),
+        ],
+    )
+    _, r = await _run(client, alice, export, {"input_value": "2+3?"})
+    assert r.status_code == 200, r.text
+    assert _reply(r.json())["text"] == "5"
+    assert model_server.requests[1].body["messages"][-1] == {
+        "role": "tool",
+        "tool_call_id": "call_0",
+        "content": "5",
+    }
+
+
+# --- model field values checked before the run ---------------------------------------------
+
+
+_BAD_FIELDS = [
+    ("api_key", {"a": 1}),
+    ("api_key", ["k"]),
+    ("api_key", 12345),
+    ("api_key", "sk-line\nInjected: yes"),
+    ("api_key", "sk-tab\there"),
+    ("api_key", "sk-\u00e9t\u00e9"),
+    ("temperature", "hot"),
+    ("temperature", -0.5),
+    ("temperature", 2.5),
+    ("temperature", 1e308),
+    ("temperature", True),
+    ("temperature", [0.5]),
+    ("max_tokens", "many"),
+    ("max_tokens", -1),
+    ("max_tokens", 1.5),
+    ("max_tokens", 1e40),
+    ("max_tokens", 10_000_000),
+    ("max_tokens", False),
+]
+
+
+@pytest.mark.parametrize(("name", "value"), _BAD_FIELDS)
+async def test_a_bad_model_field_value_is_422_naming_the_field(
+    shared_dir: Path,
+    client: httpx.AsyncClient,
+    alice: TestUser,
+    model_server: ModelServer,
+    name: str,
+    value: Any,
+) -> None:
+    tweaks = {MODEL_ID: {name: value}}
+    flow_id, r = await _run(client, alice, _basic(shared_dir), {"input_value": "hi", "tweaks": tweaks})
+    assert r.status_code == 422, r.text
+    assert f"{MODEL_ID}.{name}" in r.text
+    if name == "api_key":
+        assert "sk-" not in r.text and "12345" not in r.text and "'a'" not in r.text
+    assert model_server.requests == []
+    assert await messages_rest(client, alice.headers, flow_id=flow_id) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "sent"),
+    [
+        ("temperature", "", None),
+        ("temperature", None, None),
+        ("temperature", "0.7", 0.7),
+        ("temperature", 0, 0),
+        ("temperature", 2, 2),
+        ("max_tokens", "", None),
+        ("max_tokens", 0, None),
+        ("max_tokens", "64", 64),
+        ("max_tokens", 64.0, 64),
+        ("api_key", "", None),
+        ("api_key", None, None),
+    ],
+)
+async def test_empty_or_valid_model_field_values_run(
+    shared_dir: Path,
+    client: httpx.AsyncClient,
+    alice: TestUser,
+    model_server: ModelServer,
+    name: str,
+    value: Any,
+    sent: Any,
+) -> None:
+    model_server.add(text("ok"))
+    tweaks = {MODEL_ID: {name: value}}
+    _, r = await _run(client, alice, _basic(shared_dir), {"input_value": "hi", "tweaks": tweaks})
+    assert r.status_code == 200, r.text
+    request = model_server.requests[0]
+    if name == "api_key":
+        assert request.authorization == "Bearer env-key"
+    else:
+        assert request.body.get(name) == sent
+
+
+def _openai_base(export: dict[str, Any], base_url: Any) -> dict[str, Any]:
+    return _openai_model(export, base_url, {"value": "", "load_from_db": False})
+
+
+@pytest.mark.parametrize(
+    "base_url",
+    ["not a url", "file:///etc/passwd", "ftp://example.com/v1", "http://", "https:///v1", 42, {"u": 1}],
+)
+async def test_a_bad_base_url_is_422_naming_the_field(
+    shared_dir: Path, client: httpx.AsyncClient, alice: TestUser, model_server: ModelServer, base_url: Any
+) -> None:
+    _, r = await _run(client, alice, _openai_base(_basic(shared_dir), base_url), {"input_value": "hi"})
+    assert r.status_code == 422, r.text
+    assert f"{MODEL_ID}.openai_api_base" in r.text
+    assert model_server.requests == []
+
+
+async def test_an_empty_base_url_means_the_servers(
+    shared_dir: Path, client: httpx.AsyncClient, alice: TestUser, model_server: ModelServer
+) -> None:
+    model_server.add(text("ok"))
+    _, r = await _run(client, alice, _openai_base(_basic(shared_dir), "  "), {"input_value": "hi"})
+    assert r.status_code == 200, r.text
+    assert model_server.requests[0].authorization == "Bearer env-key"
+
+
+async def test_agent_model_fields_are_checked_too(
+    client: httpx.AsyncClient, alice: TestUser, model_server: ModelServer
+) -> None:
+    for name, value in (("api_key", {"a": 1}), ("temperature", "hot"), ("max_tokens", 1e40)):
+        export = flow(
+            "agent",
+            [chat_in("ChatInput-a", ""), agent("Agent-a", **{name: field(value)}), chat_out("ChatOutput-a")],
+            [
+                edge("ChatInput-a", "message", "Agent-a", "input_value"),
+                edge("Agent-a", "response", "ChatOutput-a", "input_value"),
+            ],
+        )
+        _, r = await _run(client, alice, export, {"input_value": "x"})
+        assert r.status_code == 422, r.text
+        assert f"Agent-a.{name}" in r.text
+    assert model_server.requests == []

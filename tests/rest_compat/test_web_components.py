@@ -516,3 +516,87 @@ async def test_simple_agent_fetches_a_page_with_its_url_tool(
     assert {"fetch_content", "perform_search"} <= names
     assert "The quick brown fox" in tool_message(model_server)
     assert web_server.requests[0].headers["user-agent"] == "langflow"
+
+
+# --- bad arguments and values from the model never end the run --------------------------
+
+
+async def test_bad_search_queries_are_errors_for_the_model(
+    client: httpx.AsyncClient,
+    alice: TestUser,
+    model_server: ModelServer,
+    web_server: WebServer,
+    settings: Settings,
+) -> None:
+    """A huge query, one with a lone surrogate, or one too long to search: "Error: ..." for the
+    model (which then answers), never a failed run; nothing reaches the search endpoint."""
+    settings.web_search_url = web_server.url("/html/")
+    model_server.add(
+        tool_calls(("perform_search", {"query": "q" * 66_000})),
+        tool_calls(("perform_search", {"query": "fox \ud800"})),
+        tool_calls(("perform_search", {"query": "long " * 1000})),
+        text("sorry"),
+    )
+    body = await run_flow(client, alice, agent_flow("web tools", [search_node()]), input_value="x")
+    assert reply_text(body) == "sorry"
+    assert tool_message(model_server, 1) == "Error: argument 'query' holds text longer than 10000 characters"
+    assert tool_message(model_server, 2) == (
+        "Error: argument 'query' holds text that is not valid Unicode (a lone surrogate)"
+    )
+    assert (
+        tool_message(model_server, 3) == "Error: search failed: search query is longer than 2000 characters"
+    )
+    assert web_server.requests == []
+
+
+async def test_a_url_the_fetcher_cannot_send_is_an_error_for_the_model(
+    client: httpx.AsyncClient, alice: TestUser, model_server: ModelServer, web_server: WebServer
+) -> None:
+    """URLs httpx refuses (a lone surrogate, a bad port) are "Error: ..." texts that can be sent
+    back to the model: the run goes on and ends with the model's answer."""
+    model_server.add(
+        tool_calls(("fetch_content", {"urls": ["http://example.com/\ud800"]})),
+        tool_calls(("fetch_content", {"urls": ["http://exa:mple/"]})),
+        text("done"),
+    )
+    body = await run_flow(client, alice, agent_flow("web tools", [url_node()]), input_value="x")
+    assert reply_text(body) == "done"
+    assert tool_message(model_server, 1) == (
+        "Error: argument 'urls' holds text that is not valid Unicode (a lone surrogate)"
+    )
+    assert tool_message(model_server, 2) == "Error: invalid URL 'http://exa:mple/'"
+    assert len(model_server.requests) == 3
+    assert web_server.requests == []
+
+
+async def test_a_malformed_link_on_a_page_is_not_followed(
+    client: httpx.AsyncClient,
+    alice: TestUser,
+    model_server: ModelServer,
+    web_server: WebServer,
+    allow_local: None,
+) -> None:
+    root = web_server.page("/", page_html("Root", "root page", ("http://exa:mple/", "/a")))
+    web_server.page("/a", page_html("A", "page a"))
+    model_server.add(tool_calls(("fetch_content", {"urls": [root]})), text("ok"))
+    body = await run_flow(client, alice, agent_flow("web tools", [url_node(max_depth=2)]), input_value="x")
+    assert reply_text(body) == "ok"
+    content = tool_message(model_server)
+    assert [line for line in content.splitlines() if line.startswith("Title: ")] == [
+        "Title: Root",
+        "Title: A",
+    ]
+
+
+async def test_a_tool_with_status_false_text_is_hidden(
+    client: httpx.AsyncClient, alice: TestUser, model_server: ModelServer
+) -> None:
+    """``tools_metadata`` ``status`` is read as a boolean: the string ``"false"`` hides the tool."""
+    url_tool = url_node()
+    search_tool = search_node()
+    for made, name, status in ((url_tool, "fetch_content", "false"), (search_tool, "perform_search", "true")):
+        entry = {"name": name, "description": "d", "args": {"query": {"type": "string"}}, "status": status}
+        made["data"]["node"]["template"]["tools_metadata"] = field([entry], type="tools")
+    model_server.add(text("ok"))
+    await run_flow(client, alice, agent_flow("web tools", [url_tool, search_tool]), input_value="x")
+    assert [t["function"]["name"] for t in model_server.requests[0].body["tools"]] == ["perform_search"]

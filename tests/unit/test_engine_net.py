@@ -18,6 +18,7 @@ from typing import Any
 import httpcore
 import pytest
 
+from flowql.engine.html import html_links, parse_html
 from flowql.engine.net import (
     MAX_BODY_BYTES,
     MAX_REDIRECTS,
@@ -399,3 +400,61 @@ async def test_the_charset_comes_from_the_header_or_the_page(web_server: WebServ
         web_server.page("/utf8", "ünïcode".encode(), content_type="text/plain"), LOCAL, timeout=5
     )
     assert default.text == "ünïcode"
+
+
+@pytest.mark.parametrize(
+    ("host", "expected"),
+    [
+        ("0.0.0.0", "0.0.0.0 is an unspecified address, which may not be fetched"),
+        ("::", ":: is an unspecified address, which may not be fetched"),
+        ("127.0.0.1", "127.0.0.1 is a loopback address, which may not be fetched"),
+        ("10.0.0.1", "10.0.0.1 is a private address, which may not be fetched"),
+        ("169.254.1.1", "169.254.1.1 is a link-local address, which may not be fetched"),
+        ("224.0.0.1", "224.0.0.1 is a multicast address, which may not be fetched"),
+        ("240.0.0.1", "240.0.0.1 is a reserved address, which may not be fetched"),
+        ("100.64.0.1", "100.64.0.1 is a non-public address, which may not be fetched"),
+    ],
+)
+async def test_refusal_messages_use_the_right_article(host: str, expected: str) -> None:
+    backend = GuardedBackend((), inner=RecordingBackend())
+    with pytest.raises(AddressRefused) as caught:
+        await backend.connect_tcp(host, 80)
+    assert str(caught.value) == expected
+
+
+@pytest.mark.parametrize(
+    ("url", "params", "reason"),
+    [
+        ("http://example.com/\ud800", None, "it is not valid Unicode text"),
+        ("http://ex\ud800ample.com/", None, None),
+        ("http://example.com/" + "a" * 70_000, None, "it is too long"),
+        ("http://example.com/search", {"q": "q" * 66_000}, "it is too long"),
+        ("http://example.com/search", {"q": "fox \ud800"}, "it is not valid Unicode text"),
+    ],
+)
+async def test_urls_httpx_refuses_are_fetch_errors(
+    url: str, params: dict[str, str] | None, reason: str | None
+) -> None:
+    """Anything httpx will not send is a FetchError whose message is storable text."""
+    inner = RecordingBackend()
+    with pytest.raises(FetchError) as caught:
+        await fetch(url, NOBODY, timeout=5, params=params, backend=GuardedBackend((), inner=inner))
+    message = str(caught.value)
+    assert message.startswith("invalid URL '")
+    if reason is not None:
+        assert message.endswith(f": {reason}")
+    message.encode("utf-8")
+    assert len(message) < 300
+    assert inner.connects == []
+
+
+async def test_a_header_httpx_cannot_send_is_a_fetch_error(web_server: WebServer) -> None:
+    url = web_server.page("/page", "ok", content_type="text/plain")
+    with pytest.raises(FetchError, match="a URL or header could not be sent"):
+        await fetch(url, LOCAL, timeout=5, headers={"X-Name": "Zoë \ud800"})
+    assert web_server.requests == []
+
+
+def test_html_links_skips_links_urllib_cannot_read() -> None:
+    soup = parse_html('<a href="http://[::1/">bad</a><a href="/ok">ok</a>')
+    assert html_links(soup, "http://example.com/page") == ["http://example.com/ok"]

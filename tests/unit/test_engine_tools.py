@@ -7,8 +7,13 @@ from datetime import UTC, datetime
 
 import pytest
 
+from flowql.engine.components.agent import _tool_input
+from flowql.engine.components.tool_mode import tool_entries
+from flowql.engine.graph import Vertex
 from flowql.engine.tools import Tool, ToolError, calculator_tool, current_date_tool, validate_arguments
+from flowql.engine.tools.base import MAX_STRING_ARGUMENT, parse_arguments
 from flowql.engine.tools.calculator import MAX_EXPRESSION_LENGTH
+from flowql.engine.values import storable_text
 
 
 async def calc(expression: object) -> str:
@@ -183,3 +188,141 @@ async def test_a_tool_error_raised_by_the_function_becomes_text() -> None:
     tool = Tool(name="t", description="d", args={}, func=fail)
     result = await tool.call({})
     assert (result.text, result.error) == ("Error: upstream said no", True)
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ("a\ud800b", "holds text that is not valid Unicode (a lone surrogate)"),
+        (["ok", "\udfff"], "holds text that is not valid Unicode (a lone surrogate)"),
+        ([["deep", {"k": "\ud800"}]], "holds text that is not valid Unicode (a lone surrogate)"),
+        ({"\ud800": 1}, "holds text that is not valid Unicode (a lone surrogate)"),
+        ("x" * (MAX_STRING_ARGUMENT + 1), f"holds text longer than {MAX_STRING_ARGUMENT} characters"),
+        (["x" * 66_000], f"holds text longer than {MAX_STRING_ARGUMENT} characters"),
+        (float("nan"), "holds a number that is not finite"),
+        ([float("inf")], "holds a number that is not finite"),
+    ],
+)
+def test_validate_arguments_refuses_unusable_values(value: object, problem: str) -> None:
+    args = {"v": {"type": "any"}}
+    with pytest.raises(ToolError) as caught:
+        validate_arguments(args, ("v",), {"v": value})
+    assert str(caught.value) == f"argument 'v' {problem}"
+
+
+def test_validate_arguments_accepts_text_up_to_the_bound() -> None:
+    args = {"v": {"type": "string"}}
+    text = "é😀" + "x" * (MAX_STRING_ARGUMENT - 2)
+    assert validate_arguments(args, ("v",), {"v": text}) == {"v": text}
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ("[" * 100_000 + "]" * 100_000, "arguments are nested too deeply"),
+        ('{"expression": 1' + "0" * 5000 + "}", "arguments are not valid JSON: a value is too large"),
+    ],
+)
+def test_arguments_json_that_cannot_be_read_is_a_tool_error(raw: str, message: str) -> None:
+    with pytest.raises(ToolError, match=message):
+        parse_arguments(raw)
+
+
+async def test_bad_argument_json_never_ends_the_call() -> None:
+    tool = calculator_tool()
+    assert await tool.run("[" * 100_000) == "Error: arguments are nested too deeply"
+    assert await tool.run('{"expression": "\\ud800"}') == (
+        "Error: argument 'expression' holds text that is not valid Unicode (a lone surrogate)"
+    )
+    many = {f"x{i}": 1 for i in range(50)}
+    text = await tool.run({"expression": "1", **many})
+    assert text.startswith("Error: unknown argument(s): ") and text.endswith(", ...") and len(text) < 200
+
+
+def test_storable_text() -> None:
+    assert storable_text("plain é 😀") == "plain é 😀"
+    assert storable_text("a\ud800b\udfff") == "a\ufffdb\ufffd"
+    assert storable_text("\ud83d\ude00") == "😀"  # a pair held as two code points is joined
+    assert storable_text("nul\x00here") == "nul\ufffdhere"
+
+
+async def test_a_tool_result_is_made_storable() -> None:
+    async def echo(arguments: dict[str, object]) -> str:
+        return "got \ud800"
+
+    async def fail(arguments: dict[str, object]) -> str:
+        raise ToolError("bad \udc00 input\x00")
+
+    ok = await Tool(name="t", description="d", args={}, func=echo).call({})
+    assert (ok.text, ok.error) == ("got \ufffd", False)
+    failed = await Tool(name="t", description="d", args={}, func=fail).call({})
+    assert (failed.text, failed.error) == ("Error: bad \ufffd input\ufffd", True)
+
+
+@pytest.mark.parametrize("zone", ["\ud800", "Europe/\udc00Paris", "UTC\x00", "Zürich"])
+async def test_a_timezone_that_is_not_a_zone_name_is_an_error_text(zone: str) -> None:
+    text = await current_date_tool(now=lambda: FIXED).run({"timezone": zone})
+    assert text.startswith("Error: ")
+    text.encode("utf-8")
+    assert "\x00" not in text
+
+
+def test_current_date_zone_messages_are_storable() -> None:
+    from flowql.engine.tools.current_date import current_date_text
+
+    with pytest.raises(ToolError) as caught:
+        current_date_text("\ud800", now=lambda: FIXED)
+    assert str(caught.value) == "Unknown timezone '\ufffd'"
+
+
+def _vertex_with_tools(entries: list[dict[str, object]]) -> Vertex:
+    return Vertex(
+        id="T-1",
+        type="URLComponent",
+        display_name="URL",
+        template={"tools_metadata": {"value": entries}},
+        outputs=["component_as_tool"],
+        custom_fields={},
+        index=0,
+    )
+
+
+@pytest.mark.parametrize(
+    ("status", "enabled"),
+    [
+        (True, True),
+        (None, True),
+        ("", True),
+        ("true", True),
+        ("True", True),
+        (1, True),
+        (False, False),
+        ("false", False),
+        ("False", False),
+        ("0", False),
+        (0, False),
+        ("off", False),
+    ],
+)
+def test_tool_status_is_read_as_a_boolean(status: object, enabled: bool) -> None:
+    entry: dict[str, object] = {"name": "fetch_content", "description": "d", "args": {}}
+    if status is not None:
+        entry["status"] = status
+    names = [e["name"] for e in tool_entries(_vertex_with_tools([entry]), {"name": "x", "args": {}})]
+    assert names == (["fetch_content"] if enabled else [])
+
+
+@pytest.mark.parametrize(
+    ("arguments", "shown"),
+    [
+        ('{"expression": "1+1"}', {"expression": "1+1"}),
+        ('{"words": "\\ud800"}', {"words": "\ufffd"}),
+        ("[1, 2]", "[1, 2]"),
+        ("not json", "not json"),
+        ("[" * 100_000, "[" * 100_000),
+        ("9" * 5000, "9" * 5000),
+        ("", {}),
+    ],
+)
+def test_agent_steps_show_tool_input_as_a_storable_object(arguments: str, shown: object) -> None:
+    assert _tool_input(arguments) == shown

@@ -4,7 +4,9 @@ A node in tool mode has the single output ``component_as_tool`` (method ``to_too
 ``Tool``), wired into an Agent's ``tools`` field. Its ``template.tools_metadata.value`` lists the
 tools it offers, each ``{"name", "description", "args", "status", ...}``: ``name`` and
 ``description`` are what the model sees, ``args`` the JSON schema of the arguments (``{arg:
-{"type", "description", "default"?, "enum"?, ...}}``), ``status: false`` hides the tool. An
+{"type", "description", "default"?, "enum"?, ...}}``), a false ``status`` (``false``,
+``"false"``, ``0``..., read as :func:`~flowql.engine.values.to_bool`; absent or empty: on) hides
+the tool. An
 argument without ``default`` is required. When the field is absent or empty, the class's
 :attr:`ToolModeComponent.tool_name` / ``tool_description`` / ``tool_args`` apply.
 
@@ -28,6 +30,7 @@ from flowql.engine.components.base import Component, ComponentResult
 from flowql.engine.context import ComponentContext
 from flowql.engine.graph import Vertex
 from flowql.engine.tools import Tool
+from flowql.engine.values import to_bool
 from flowql.errors import FieldProblem, InvalidInput
 
 #: The output a tool-mode node feeds an Agent's ``tools`` with.
@@ -45,8 +48,9 @@ def _problem(vertex: Vertex, message: str) -> InvalidInput:
 
 def tool_entries(vertex: Vertex, default: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The enabled tool entries of ``vertex``: ``tools_metadata.value`` items whose ``status`` is
-    not ``false``, each checked to have a valid ``name`` (OpenAI function-name rule), a string
-    ``description`` and an object ``args``; ``[default]`` when the field is absent or empty.
+    not false (:func:`~flowql.engine.values.to_bool`, default on), each checked to have a valid
+    ``name`` (OpenAI function-name rule), a string ``description`` and an object ``args``;
+    ``[default]`` when the field is absent or empty.
 
     Raises InvalidInput naming the vertex and ``tools_metadata`` for a malformed entry."""
     value = (vertex.template.get("tools_metadata") or {}).get("value")
@@ -58,7 +62,7 @@ def tool_entries(vertex: Vertex, default: Mapping[str, Any]) -> list[dict[str, A
     for item in value:
         if not isinstance(item, Mapping):
             raise _problem(vertex, "each tools_metadata entry must be an object")
-        if item.get("status") is False:
+        if not to_bool(item.get("status"), True):
             continue
         name, description = item.get("name"), item.get("description", "")
         args = item.get("args", default.get("args", {}))

@@ -152,8 +152,13 @@ class CrawlOptions:
     continue_on_failure: bool = True
 
 
-def _origin(url: str) -> tuple[str, str, int | None]:
-    parsed = httpx.URL(url)
+def _origin(url: str) -> tuple[str, str, int | None] | None:
+    """``(scheme, host, port)`` of ``url``; ``None`` when httpx refuses it (a page's malformed
+    link, which is then not followed)."""
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, TypeError, ValueError):
+        return None
     return parsed.scheme, parsed.host.lower(), parsed.port
 
 
@@ -195,7 +200,7 @@ async def crawl(
             break
         want_links = depth < options.max_depth
         results = await asyncio.gather(*(one(url, want_links) for url, _ in level), return_exceptions=True)
-        next_level: list[tuple[str, tuple[str, str, int | None]]] = []
+        next_level: list[tuple[str, tuple[str, str, int | None] | None]] = []
         for (url, origin), result in zip(level, results, strict=True):
             if isinstance(result, FetchError):
                 if not options.continue_on_failure:
@@ -206,7 +211,8 @@ async def crawl(
                 raise result
             pages.append(result)
             for link in result.links:
-                if link in seen or (options.prevent_outside and _origin(link) != origin):
+                target = _origin(link)
+                if link in seen or target is None or (options.prevent_outside and target != origin):
                     continue
                 seen.add(link)
                 next_level.append((link, origin))

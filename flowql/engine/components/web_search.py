@@ -24,9 +24,10 @@ Every other URL — result pages, feed URLs, redirects — goes through the guar
 normal policy (:mod:`flowql.engine.net`). ``max_results`` (0: all) bounds the rows,
 ``max_content_length`` (0: no limit) each ``content`` / ``summary``.
 
-The model reads the rows as a JSON list (or :data:`NO_RESULTS_TEXT`); an empty query, an
-unreachable endpoint, an HTTP error status or an unreadable feed is an ``"Error: ..."`` for
-it. Not in tool mode those failures fail the run (Langflow returns an "Error" row instead).
+The model reads the rows as a JSON list (or :data:`NO_RESULTS_TEXT`); an empty query or one
+longer than :data:`MAX_QUERY_LENGTH`, a query or URL that cannot be sent, an unreachable
+endpoint, an HTTP error status or an unreadable feed is an ``"Error: ..."`` for it. Not in tool
+mode those failures fail the run (Langflow returns an "Error" row instead).
 """
 
 from __future__ import annotations
@@ -62,6 +63,8 @@ MAX_FETCHED_PAGES = 10
 MAX_ROWS = 100
 #: Characters of the whole tool answer at most.
 MAX_TOOL_CHARS = 40000
+#: Characters of a search query at most (a longer one is an error, never sent).
+MAX_QUERY_LENGTH = 2000
 #: The tool's answer when the search found nothing.
 NO_RESULTS_TEXT = "No results found."
 RESULTS_OUTPUT = "results"
@@ -77,6 +80,16 @@ def _strip_html(text: str) -> str:
     if "<" not in text:
         return " ".join(text.split())
     return " ".join(parse_html(text).get_text(" ").split())
+
+
+def _checked_query(query: str) -> str:
+    """``query`` when it can be sent; FetchError when it is empty or longer than
+    :data:`MAX_QUERY_LENGTH`."""
+    if not query:
+        raise FetchError("empty search query")
+    if len(query) > MAX_QUERY_LENGTH:
+        raise FetchError(f"search query is longer than {MAX_QUERY_LENGTH} characters")
+    return query
 
 
 def _endpoint_host(url: str) -> str:
@@ -288,9 +301,7 @@ class UnifiedWebSearch(ToolModeComponent):
     async def _web(
         self, ctx: ComponentContext, seconds: float, limit: int, max_length: int
     ) -> list[dict[str, str]]:
-        query = _UNSAFE_QUERY.sub("", ctx.text("query")).strip()
-        if not query:
-            raise FetchError("empty search query")
+        query = _checked_query(_UNSAFE_QUERY.sub("", ctx.text("query")).strip())
         endpoint = ctx.services.web.web_search_url
         page = await self._get(
             ctx,
@@ -324,6 +335,8 @@ class UnifiedWebSearch(ToolModeComponent):
         topic, location = ctx.text("topic").strip(), ctx.text("location").strip()
         if not (query or topic or location):
             raise FetchError("empty search query")
+        if query:
+            _checked_query(query)
         hl_field, gl_field = ctx.text("hl").strip(), ctx.text("gl").strip()
         hl, gl = hl_field or "en-US", gl_field or "US"
         ceid = ctx.text("ceid").strip()

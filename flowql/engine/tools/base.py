@@ -3,17 +3,23 @@
 
 Bad arguments and failures a tool reports (:class:`ToolError`) come back as an ``"Error: ..."``
 string for the model to read and retry (design.md "Tools and errors in agents"); they never end
-the run.
+the run. Every result text is made storable (:func:`storable_text`) before the model sees it.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from flowql.engine.values import storable_text
+
 ToolFunc = Callable[[dict[str, Any]], Awaitable[str]]
+
+#: Characters a string argument (also one inside an array or object) may hold at most.
+MAX_STRING_ARGUMENT = 10_000
 
 _JSON_TYPES: dict[str, tuple[type, ...]] = {
     "string": (str,),
@@ -37,9 +43,34 @@ class ToolResult:
     error: bool = False
 
 
+def _value_problem(value: object) -> str | None:
+    """Why ``value`` (itself, or any item, key or member inside) is not a usable argument: a
+    string holding a lone surrogate or more than :data:`MAX_STRING_ARGUMENT` characters, or a
+    number that is not finite (JSON's ``NaN`` / ``Infinity``)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, float) and not math.isfinite(item):
+            return "holds a number that is not finite"
+        if isinstance(item, str):
+            if len(item) > MAX_STRING_ARGUMENT:
+                return f"holds text longer than {MAX_STRING_ARGUMENT} characters"
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return "holds text that is not valid Unicode (a lone surrogate)"
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+    return None
+
+
 def parse_arguments(raw: object) -> dict[str, Any]:
     """The call's arguments as a dict: a mapping as is, a JSON object text (OpenAI's
-    ``function.arguments``) parsed, ``None`` / ``""`` as ``{}``. Raises ToolError otherwise."""
+    ``function.arguments``) parsed, ``None`` / ``""`` as ``{}``. Raises ToolError otherwise
+    (also for JSON nested too deeply to parse or holding a number too large to read)."""
     if raw is None or raw == "":
         return {}
     if isinstance(raw, str):
@@ -47,6 +78,10 @@ def parse_arguments(raw: object) -> dict[str, Any]:
             raw = json.loads(raw)
         except json.JSONDecodeError as exc:
             raise ToolError(f"arguments are not valid JSON: {exc.msg}") from exc
+        except RecursionError as exc:
+            raise ToolError("arguments are nested too deeply") from exc
+        except ValueError as exc:  # e.g. an integer of more than 4300 digits
+            raise ToolError("arguments are not valid JSON: a value is too large") from exc
     if not isinstance(raw, Mapping):
         raise ToolError("arguments must be a JSON object")
     return dict(raw)
@@ -66,12 +101,14 @@ def validate_arguments(
     args: Mapping[str, Mapping[str, Any]], required: tuple[str, ...], arguments: Mapping[str, Any]
 ) -> dict[str, Any]:
     """``arguments`` checked against the tool's ``args`` schema: every ``required`` name present,
-    no unknown names, each value of its declared ``type`` (and in its ``enum``); missing optional
-    names take their ``default``. Returns the completed dict; raises ToolError naming the
-    argument otherwise."""
+    no unknown names, each value of its declared ``type`` (and in its ``enum``), no string in it
+    (also inside an array or object) holding a lone surrogate or longer than
+    :data:`MAX_STRING_ARGUMENT`, no non-finite number; missing optional names take their
+    ``default``. Returns the completed dict; raises ToolError naming the argument otherwise."""
     unknown = sorted(set(arguments) - set(args))
     if unknown:
-        raise ToolError(f"unknown argument(s): {', '.join(unknown)}")
+        shown = ", ".join(name[:64] for name in unknown[:10]) + (", ..." if len(unknown) > 10 else "")
+        raise ToolError(f"unknown argument(s): {shown}")
     result: dict[str, Any] = {}
     for name, schema in args.items():
         if name not in arguments or arguments[name] is None:
@@ -84,6 +121,9 @@ def validate_arguments(
         expected = schema.get("type")
         if isinstance(expected, str) and not _type_ok(value, expected):
             raise ToolError(f"argument '{name}' must be of type {expected}")
+        problem = _value_problem(value)
+        if problem is not None:
+            raise ToolError(f"argument '{name}' {problem}")
         enum = schema.get("enum")
         if isinstance(enum, list) and value not in enum:
             raise ToolError(f"argument '{name}' must be one of {enum}")
@@ -131,12 +171,13 @@ class Tool:
     async def call(self, arguments: object) -> ToolResult:
         """Parse and validate ``arguments`` (a dict or a JSON text), run the tool. A bad argument
         or a ToolError gives ``ToolResult("Error: ...", error=True)``; other exceptions
-        propagate (they are bugs, not model mistakes)."""
+        propagate (they are bugs, not model mistakes). The text is made storable
+        (:func:`storable_text`), so it can be sent back to the model and recorded."""
         try:
             checked = validate_arguments(self.args, self.required, parse_arguments(arguments))
-            return ToolResult(await self.func(checked))
+            return ToolResult(storable_text(await self.func(checked)))
         except ToolError as exc:
-            return ToolResult(f"Error: {exc}", error=True)
+            return ToolResult(storable_text(f"Error: {exc}"), error=True)
 
     async def run(self, arguments: object) -> str:
         """The text of :meth:`call` (``"Error: ..."`` for bad arguments or a tool error)."""

@@ -13,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flowql.engine.tools.base import Tool, ToolError
+from flowql.engine.values import storable_text
 
 TOOL_NAME = "get_current_date"
 DESCRIPTION = "Returns the current date and time in the selected timezone."
@@ -26,13 +27,16 @@ def _utc_now() -> datetime:
 
 
 def zone(name: str) -> ZoneInfo:
-    """The IANA zone ``name``; ToolError for an unknown or malformed name."""
+    """The IANA zone ``name``; ToolError for an unknown or malformed name (its message quotes
+    at most :data:`MAX_TIMEZONE_LENGTH` characters of the name, made storable)."""
+    shown = storable_text(name[:MAX_TIMEZONE_LENGTH])
     if not name or len(name) > MAX_TIMEZONE_LENGTH:
-        raise ToolError(f"Unknown timezone '{name[:MAX_TIMEZONE_LENGTH]}'")
+        raise ToolError(f"Unknown timezone '{shown}'")
     try:
+        name.encode("ascii")
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
-        raise ToolError(f"Unknown timezone '{name}'") from exc
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # UnicodeError is a ValueError
+        raise ToolError(f"Unknown timezone '{shown}'") from exc
 
 
 def current_date_text(timezone: str, now: Clock = _utc_now) -> str:
