@@ -14,10 +14,12 @@ from flowql.errors import ComponentError, ComponentFailure
 
 @dataclass(frozen=True)
 class SourceInfo:
-    """The upstream vertex of a message (Langflow ``properties.source``)."""
+    """The upstream vertex of a message (Langflow ``properties.source``); ``consumers`` is the
+    number of edges leaving it."""
 
     id: str
     display_name: str
+    consumers: int = 1
 
     def as_properties(self) -> dict[str, Any]:
         """``{"id", "display_name", "source"}``, both names the upstream's display name."""
@@ -121,6 +123,16 @@ class ComponentContext:
                 if value.properties.get("usage") is not None:
                     props["usage"] = value.properties["usage"]
         return props
+
+    def inherited_id(self, value: Any) -> str | None:
+        """The id this vertex's message takes over from edge value ``value``: a message its
+        upstream made itself (a model's or agent's reply, whose streamed ``token`` events carry
+        that id) when no other vertex reads it; else ``None`` (a fresh id). So a client matches
+        the tokens to the stored message, as with Langflow."""
+        if not isinstance(value, ChatMessage) or self.upstream is None or self.upstream.consumers != 1:
+            return None
+        source = value.properties.get("source")
+        return value.id if isinstance(source, dict) and source.get("id") == self.upstream.id else None
 
     def new_message(self, text: str, sender: str, sender_name: str, **extra: Any) -> ChatMessage:
         """A fresh message of this run (new id, now), ``properties`` defaulting to a null source."""

@@ -238,7 +238,8 @@ class _Run:
             value = _output_value(source, self.results[edge.source], edge.source_output)
             if upstream is None:
                 cls = self.comps.get(source.type)
-                upstream = SourceInfo(source.id, (cls.display_name if cls else "") or source.display_name)
+                name = (cls.display_name if cls else "") or source.display_name
+                upstream = SourceInfo(source.id, name, consumers=len(self.graph.outgoing(source.id)))
             collected.setdefault(edge.target_field, []).append(value)
         inputs = {name: values[0] if len(values) == 1 else values for name, values in collected.items()}
         return inputs, upstream

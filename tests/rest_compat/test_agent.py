@@ -57,7 +57,12 @@ async def test_simple_agent_calls_the_calculator(
 
     first, second = model_server.requests
     assert first.body["messages"][0]["role"] == "system"
-    assert first.body["messages"][0]["content"].startswith("You are a Langflow Agent")
+    system = first.body["messages"][0]["content"]
+    assert system.startswith("You are a Langflow Agent")
+    # Langflow's dynamic placeholders are filled; nothing else in braces is touched.
+    assert "{current_date}" not in system and "{optional_user_context}" not in system
+    assert f"- Model: {first.body['model']}\n" in system
+    assert "- Today's date: 20" in system
     assert first.body["messages"][-1] == {"role": "user", "content": "What is 2+3*4?"}
     assert {"evaluate_expression", "get_current_date"} <= set(_tool_names(first.body))
     [calculator] = [t for t in first.body["tools"] if t["function"]["name"] == "evaluate_expression"]
@@ -71,7 +76,9 @@ async def test_simple_agent_calls_the_calculator(
 
     [steps] = reply["content_blocks"]
     used = [c for c in steps["contents"] if c["type"] == "tool_use"]
-    assert [(c["name"], c["output"]) for c in used] == [("evaluate_expression", "14")]
+    assert [(c["name"], c["tool_input"], c["output"]) for c in used] == [
+        ("evaluate_expression", {"expression": "2+3*4"}, "14")
+    ]
 
     stored = await messages_rest(client, alice.headers, flow_id=flow_id)
     assert [(m["sender"], m["text"]) for m in stored] == [

@@ -177,3 +177,15 @@ async def test_model_and_tool_calls_are_child_spans_of_the_agent_span(
     assert children[1].outputs == {"text": "A!"}
     assert children[2].token_usage == {"input_tokens": 11, "output_tokens": 4, "total_tokens": 15}
     assert agent_span.token_usage == {"input_tokens": 18, "output_tokens": 9, "total_tokens": 27}
+
+
+async def test_two_tools_of_one_name_fail_the_run_naming_the_tool(
+    client: httpx.AsyncClient, alice: TestUser, model_server: ModelServer, shout: None
+) -> None:
+    args = {"words": {"type": "string"}}
+    metadata = [{"name": "evaluate_expression", "description": "Not the calculator.", "args": args}]
+    export = agent_flow("clash", [shout_node(metadata=metadata)], add_calculator_tool=True)
+    r = await _run(client, alice, export, input_value="go")
+    assert r.status_code == 422, r.text
+    assert "evaluate_expression" in r.json()["detail"]["message"]
+    assert model_server.requests == []

@@ -27,14 +27,18 @@ output, error) and the output, shaped as Langflow's. Each model call and each to
 span of the vertex's trace span (``ComponentResult.spans``). ``structured_response`` (Data) is
 made only when an edge reads it (:mod:`flowql.engine.components.agent_structured`).
 
-Not yet: streaming the agent's reply as ``token`` events.
+With ``stream`` on, the model's replies stream as ``token`` events of the response message's
+id. ``{current_date}``, ``{model_name}`` and ``{optional_user_context}`` in ``system_prompt`` are
+filled as Langflow does (:func:`dynamic_prompt`).
 """
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from collections.abc import Awaitable
+from datetime import UTC, datetime
 from typing import Any
 
 from flowql.engine.components.agent_structured import (
@@ -52,13 +56,14 @@ from flowql.engine.components.language_model import (
     model_call_error,
     model_spec,
 )
-from flowql.engine.components.spec import FieldSpec, OutputSpec
+from flowql.engine.components.spec import FieldSpec, OutputSpec, bool_field
 from flowql.engine.context import ComponentContext
 from flowql.engine.graph import Vertex
-from flowql.engine.models.chat import ChatModel, ModelCallError, ModelReply, ToolCall
+from flowql.engine.models.chat import ChatModel, ModelCallError, ModelReply, TokenSink, ToolCall
 from flowql.engine.tools import Tool, ToolResult, calculator_tool, current_date_tool
-from flowql.engine.types import ChildSpan, utcnow
-from flowql.engine.values import to_text
+from flowql.engine.types import ChildSpan, EngineEvent, utcnow
+from flowql.engine.values import storable_text, to_text
+from flowql.errors import ComponentError, ComponentFailure
 
 #: The ``response`` text when the model still calls tools after ``max_iterations`` calls.
 MAX_ITERATIONS_TEXT = "Agent stopped due to max iterations."
@@ -87,6 +92,31 @@ def _edge_tools(value: Any) -> list[Tool]:
     if isinstance(value, list | tuple):
         return [tool for item in value for tool in _edge_tools(item)]
     return []
+
+
+def _tool_input(arguments: str) -> Any:
+    """A tool call's arguments as Langflow's ``ToolContent.tool_input`` shows them: the parsed
+    JSON object, else the raw text; storable either way (lone surrogates an escape in the JSON
+    decoded to become U+FFFD, see :func:`~flowql.engine.values.storable_text`)."""
+    try:
+        parsed = json.loads(arguments) if arguments else {}
+        if not isinstance(parsed, dict):
+            return storable_text(arguments)
+        return json.loads(storable_text(json.dumps(parsed, ensure_ascii=False)))
+    except (ValueError, RecursionError):  # not JSON, too deep, or a number too long to read
+        return storable_text(arguments)
+
+
+def dynamic_prompt(system_prompt: str, model_name: str) -> str:
+    """Langflow's Agent fills three placeholders of its system prompt before the call:
+    ``{current_date}`` (UTC, ``YYYY-MM-DD HH:MM UTC``), ``{model_name}`` and
+    ``{optional_user_context}`` (empty). Other braces are left as written."""
+    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return (
+        system_prompt.replace("{current_date}", now)
+        .replace("{model_name}", model_name)
+        .replace("{optional_user_context}", "")
+    )
 
 
 def _add_usage(total: dict[str, int | None] | None, reply: ModelReply) -> dict[str, int | None] | None:
@@ -165,6 +195,7 @@ class AgentComponent(Component):
             "temperature", "Temperature", type="slider", input_type="SliderInput", default=0.1, advanced=True
         ),
         FieldSpec("max_tokens", "Max Tokens", type="int", input_type="IntInput", default=0, advanced=True),
+        bool_field("stream", "Stream", "Stream the response from the model as token events.", False),
         FieldSpec(
             "n_messages",
             "Number of Chat History Messages",
@@ -191,17 +222,25 @@ class AgentComponent(Component):
         check_output_schema(vertex)
 
     def tools(self, ctx: ComponentContext) -> list[Tool]:
-        """The tools the model may call: edge tools, then the enabled built-ins; a later tool of
-        an already used name is dropped (names must be unique for the model)."""
+        """The tools the model may call: edge tools, then the enabled built-ins. Two tools of
+        one name would leave the model unable to tell them apart: that fails the run with a
+        ComponentError (``DuplicateToolName``, HTTP 422) naming the tool."""
         tools = _edge_tools(ctx.field("tools")) if ctx.is_fed("tools") else []
         if ctx.flag("add_calculator_tool", False):
             tools.append(calculator_tool())
         if ctx.flag("add_current_date_tool", True):
             tools.append(current_date_tool())
-        unique: dict[str, Tool] = {}
+        seen: set[str] = set()
         for tool in tools:
-            unique.setdefault(tool.name, tool)
-        return list(unique.values())
+            if tool.name in seen:
+                vertex = ctx.vertex
+                raise ComponentError(
+                    f"Component '{vertex.display_name}' ({vertex.id}): two tools are named "
+                    f"'{tool.name}'; rename one in its tools_metadata or turn off the built-in tool",
+                    ComponentFailure(vertex.id, vertex.display_name, error_type="DuplicateToolName"),
+                )
+            seen.add(tool.name)
+        return tools
 
     async def run(self, ctx: ComponentContext) -> ComponentResult:
         """Run the tool-calling loop; outputs ``response`` (Message) and, when an edge reads it,
@@ -210,12 +249,15 @@ class AgentComponent(Component):
         model = ctx.services.chat_models(spec)
         user_text = to_text(ctx.field("input_value"))
         messages: list[dict[str, Any]] = []
-        system = ctx.text("system_prompt")
+        system = dynamic_prompt(ctx.text("system_prompt"), spec.model)
         if system.strip():
             messages.append({"role": "system", "content": system})
         messages.extend(await self._history(ctx))
         messages.append({"role": "user", "content": user_text})
+        message_id = str(uuid.uuid4())
         loop = _Loop(ctx, model, spec.model, self.tools(ctx))
+        if ctx.flag("stream", False):
+            loop.stream_as(message_id)
         text = await loop.run(messages, _iterations(ctx.field("max_iterations", DEFAULT_MAX_ITERATIONS)))
         outputs: dict[str, Any] = {}
         if STRUCTURED_OUTPUT in ctx.consumed_outputs:
@@ -232,7 +274,7 @@ class AgentComponent(Component):
             text,
             "Machine",
             "AI",
-            id=str(uuid.uuid4()),
+            id=message_id,
             properties={"source": source, "usage": loop.usage},
             content_blocks=blocks,
         )
@@ -270,13 +312,29 @@ class _Loop:
         self.steps: list[dict[str, Any]] = []
         self.spans: list[ChildSpan] = []
         self.usage: dict[str, int | None] | None = None
+        self.on_token: TokenSink | None = None
+
+    def stream_as(self, message_id: str) -> None:
+        """Stream the model's replies: each text chunk becomes a ``token`` event of message
+        ``message_id`` (the agent's response; a Chat Output it alone feeds stores it under that
+        id)."""
+
+        async def on_token(chunk: str) -> None:
+            await self.ctx.services.emit(EngineEvent("token", {"chunk": chunk, "id": message_id}))
+
+        self.on_token = on_token
 
     async def run(self, messages: list[dict[str, Any]], max_iterations: int) -> str:
         """The final text: the first reply without tool calls, or :data:`MAX_ITERATIONS_TEXT`.
         Appends the tool-call turns to ``messages``. Raises ComponentError for a provider
         failure."""
         for _ in range(max_iterations):
-            call = self.model.complete(list(messages), stream=False, tools=self.openai_tools)
+            call = self.model.complete(
+                list(messages),
+                stream=self.on_token is not None,
+                on_token=self.on_token,
+                tools=self.openai_tools,
+            )
             reply = await self.model_call(call, "chat", messages)
             if not reply.tool_calls:
                 return reply.text
@@ -330,7 +388,7 @@ class _Loop:
             {
                 "type": "tool_use",
                 "name": call.name,
-                "tool_input": call.arguments,
+                "tool_input": _tool_input(call.arguments),
                 "output": None if result.error else result.text,
                 "error": result.text if result.error else None,
                 "header": {"title": f"Executed **{call.name}**", "icon": "Hammer"},

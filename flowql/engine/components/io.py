@@ -54,10 +54,12 @@ async def _finish_chat(
     properties = ctx.output_properties(value) if with_source else None
     # An upstream message's content blocks (an Agent's steps) stay on the shown message.
     blocks = list(value.content_blocks) if with_source and isinstance(value, ChatMessage) else []
+    inherited = ctx.inherited_id(value) if with_source else None
     message = ctx.new_message(
         text,
         sender,
         name,
+        **({"id": inherited} if inherited else {}),
         files=to_files(ctx.field("files")),
         context_id=ctx.text("context_id"),
         properties=properties,
