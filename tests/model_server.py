@@ -31,7 +31,9 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from flowql.settings import Settings
 from tests.live_server import serve
 
-ReplyKind = Literal["text", "stream", "tool_calls", "error", "garbage", "truncated", "raw", "raw_stream"]
+ReplyKind = Literal[
+    "text", "stream", "tool_calls", "error", "garbage", "truncated", "dropped", "raw", "raw_stream"
+]
 
 
 @dataclass
@@ -83,6 +85,11 @@ def truncated(*chunks: str) -> Reply:
     return Reply("truncated", chunks=list(chunks))
 
 
+def dropped(*chunks: str) -> Reply:
+    """A streamed reply whose connection breaks after the chunks (the body is aborted)."""
+    return Reply("dropped", chunks=list(chunks))
+
+
 def garbage() -> Reply:
     """A 200 whose body is not a chat completion (not even JSON)."""
     return Reply("garbage")
@@ -115,6 +122,13 @@ class RecordedRequest:
     @property
     def authorization(self) -> str:
         return self.headers.get("authorization", "")
+
+
+async def _pieces(pieces: list[bytes], *, drop: bool) -> AsyncIterator[bytes]:
+    for piece in pieces:
+        yield piece
+    if drop:
+        raise ConnectionAbortedError("scripted connection drop")  # uvicorn aborts the body
 
 
 def _chunk(model: str, piece: str) -> dict[str, Any]:
@@ -166,9 +180,11 @@ class ModelServer:
             kind = "rate_limit_error" if reply.status == 429 else "server_error"
             return JSONResponse({"error": {"message": reply.text, "type": kind, "code": None}}, reply.status)
         model = body.get("model", "")
-        if reply.kind == "truncated":
+        if reply.kind in ("truncated", "dropped"):
             pieces = [f"data: {json.dumps(_chunk(model, piece))}\n\n".encode() for piece in reply.chunks]
-            return StreamingResponse(iter(pieces), media_type="text/event-stream")
+            return StreamingResponse(
+                _pieces(pieces, drop=reply.kind == "dropped"), media_type="text/event-stream"
+            )
         if reply.kind == "stream" or body.get("stream"):
             chunks = reply.chunks or [reply.text]
             return StreamingResponse(self._sse(model, chunks, reply), media_type="text/event-stream")

@@ -21,6 +21,7 @@ from tests.conftest import TestUser
 from tests.flowbuilder import agent, chat_in, chat_out, edge, field, flow
 from tests.model_server import (
     ModelServer,
+    dropped,
     error,
     garbage,
     raw,
@@ -185,6 +186,18 @@ async def test_a_provider_error_in_a_stream_is_an_error_event_then_end(
         "RateLimitError",
         429,
     )
+
+
+async def test_a_connection_dropped_mid_stream_is_502(
+    shared_dir: Path, client: httpx.AsyncClient, alice: TestUser, model_server: ModelServer
+) -> None:
+    model_server.add(dropped("Hel", "lo"))
+    body = {"input_value": "hi", "tweaks": {MODEL_ID: {"stream": True}}}
+    flow_id, r = await _run(client, alice, _basic(shared_dir), body)
+    assert r.status_code == 502, r.text
+    assert r.json()["detail"]["component_id"] == MODEL_ID
+    stored = await messages_rest(client, alice.headers, flow_id=flow_id)
+    assert [m["sender"] for m in stored] == ["User"]
 
 
 async def test_a_stream_cut_short_is_502_not_a_truncated_reply(

@@ -212,15 +212,6 @@ def _call_error(exc: anthropic.AnthropicError) -> ModelCallError:
     return ModelCallError(str(exc), error_type=type(exc).__name__)
 
 
-def _scrubbed(error: ModelCallError, api_key: str | None) -> ModelCallError:
-    """``error`` with the key that was sent removed from its message (a provider may echo it)."""
-    if api_key and api_key in error.message:
-        return ModelCallError(
-            error.message.replace(api_key, "***"), error_type=error.error_type, status=error.status
-        )
-    return error
-
-
 class AnthropicChatModel:
     """Anthropic's Messages API for one :class:`ModelSpec` (``provider`` ``"Anthropic"``)."""
 
@@ -295,7 +286,7 @@ class AnthropicChatModel:
                 message = await client.messages.create(**params)
                 return reply_from_message(message)
         except anthropic.AnthropicError as exc:
-            raise _scrubbed(_call_error(exc), self.spec.api_key) from exc
+            raise _call_error(exc).scrubbed(self.spec.api_key) from exc
         except (AttributeError, TypeError, ValueError, KeyError, IndexError) as exc:
             # A 200 whose body is not a message (not JSON, wrong shape).
             raise ModelCallError(

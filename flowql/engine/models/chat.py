@@ -75,6 +75,15 @@ class ModelCallError(Exception):
         self.error_type = error_type
         self.status = status
 
+    def scrubbed(self, secret: str | None) -> ModelCallError:
+        """This error with ``secret`` (the key that was sent; a provider may echo it) replaced
+        by ``***`` in its message."""
+        if not secret or secret not in self.message:
+            return self
+        return ModelCallError(
+            self.message.replace(secret, "***"), error_type=self.error_type, status=self.status
+        )
+
 
 class ChatModel(Protocol):
     """A configured chat model."""

@@ -132,15 +132,6 @@ def _call_error(exc: openai.OpenAIError) -> ModelCallError:
     return ModelCallError(str(exc), error_type=type(exc).__name__)
 
 
-def _scrubbed(error: ModelCallError, api_key: str | None) -> ModelCallError:
-    """``error`` with the key that was sent removed from its message (a provider may echo it)."""
-    if api_key and api_key in error.message:
-        return ModelCallError(
-            error.message.replace(api_key, "***"), error_type=error.error_type, status=error.status
-        )
-    return error
-
-
 class OpenAIChatModel:
     """Chat completions (``POST {base_url}/chat/completions``) for one :class:`ModelSpec`."""
 
@@ -197,9 +188,9 @@ class OpenAIChatModel:
                     return completion_reply(await client.chat.completions.create(**params))
                 return await self._stream(client, self._params(messages, tools, response_format), on_token)
         except openai.OpenAIError as exc:
-            raise _scrubbed(_call_error(exc), self.spec.api_key) from exc
+            raise _call_error(exc).scrubbed(self.spec.api_key) from exc
         except ModelCallError as exc:
-            raise _scrubbed(exc, self.spec.api_key) from None
+            raise exc.scrubbed(self.spec.api_key) from None
         except (AttributeError, TypeError, ValueError, KeyError, IndexError) as exc:
             # A 200 whose body is not a chat completion (not JSON, wrong shape).
             raise ModelCallError(
