@@ -25,6 +25,7 @@ from tests.graphql.jobs_support import (
     registered_gate,
     wait_for_end,
 )
+from tests.model_server import ModelServer, error
 
 ECHO_EVENTS = [
     "VerticesSorted",
@@ -234,3 +235,20 @@ async def test_public_build(gql: Gql, alice: TestUser) -> None:
 
     refused = await gql("BuildPublicFlow", {**variables, "flowId": private_id})
     assert refused["data"]["buildPublicFlow"]["__typename"] == "NotFoundError"
+
+
+async def test_a_provider_failure_in_a_build_names_its_error_type(
+    gql: Gql, alice: TestUser, model_server: ModelServer
+) -> None:
+    """``BuildError.error`` carries the provider failure's type and status (as the REST ``error``
+    event and ``runFlow``'s ComponentError do), not the event's code."""
+    model_server.add(error(429, "slow down"))
+    flow_id = await create_flow(gql, alice, fb.agent_flow("limited", []))
+    job = await wait_for_end(gql, alice, await build(gql, alice, flow_id))
+    nodes = [edge["node"] for edge in job["events"]["edges"]]
+    failure = nodes[-2]["error"]
+    assert (failure["componentId"], failure["errorType"], failure["upstreamStatus"]) == (
+        "Agent-a",
+        "RateLimitError",
+        429,
+    )

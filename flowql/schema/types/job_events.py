@@ -229,7 +229,7 @@ def _build_error(common: dict[str, Any], data: Mapping[str, Any]) -> BuildError:
         message=str(data.get("error") or "Build failed"),
         component_id=strawberry.ID(str(data.get("component_id") or "")),
         display_name=display_name if isinstance(display_name, str) else None,
-        error_type=str(data.get("code") or "ERROR"),
+        error_type=str(data.get("error_type") or data.get("code") or "ERROR"),
         upstream_status=upstream if isinstance(upstream, int) and not isinstance(upstream, bool) else None,
     )
     return BuildError(**common, error=error)
