@@ -326,3 +326,12 @@ def test_tool_status_is_read_as_a_boolean(status: object, enabled: bool) -> None
 )
 def test_agent_steps_show_tool_input_as_a_storable_object(arguments: str, shown: object) -> None:
     assert _tool_input(arguments) == shown
+
+
+def test_array_items_must_have_the_declared_type() -> None:
+    args = {"urls": {"type": "array", "items": {"type": "string"}}}
+    assert validate_arguments(args, ("urls",), {"urls": ["https://a.example"]}) == {
+        "urls": ["https://a.example"]
+    }
+    with pytest.raises(ToolError, match="'urls' must be an array of string"):
+        validate_arguments(args, ("urls",), {"urls": [["a"], {"b": 1}]})

@@ -42,9 +42,10 @@ from urllib.parse import parse_qs, quote, urljoin, urlsplit
 import feedparser  # type: ignore[import-untyped]
 
 from flowql.engine.components.base import ComponentResult, registry
+from flowql.engine.components.field_checks import check_fields, int_value
 from flowql.engine.components.spec import FieldSpec, OutputSpec, message_text
 from flowql.engine.components.tool_mode import ToolModeComponent
-from flowql.engine.components.url import check_fields, extract_page, int_value
+from flowql.engine.components.url import extract_page
 from flowql.engine.context import ComponentContext
 from flowql.engine.graph import Vertex
 from flowql.engine.html import is_textual, parse_html

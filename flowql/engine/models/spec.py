@@ -111,6 +111,8 @@ def model_name_from_field(value: Any) -> tuple[str | None, str | None]:
     entry = value[0] if isinstance(value, list) and len(value) == 1 else value
     if isinstance(entry, dict) and isinstance(entry.get("name"), str) and entry["name"]:
         provider = entry.get("provider")
+        if provider is not None and not isinstance(provider, str):
+            raise ValueError("field 'model': an option's provider must be text")
         if isinstance(provider, str) and provider:
             if provider.strip().casefold() not in SUPPORTED_PROVIDERS:
                 raise ValueError(

@@ -101,7 +101,8 @@ def validate_arguments(
     args: Mapping[str, Mapping[str, Any]], required: tuple[str, ...], arguments: Mapping[str, Any]
 ) -> dict[str, Any]:
     """``arguments`` checked against the tool's ``args`` schema: every ``required`` name present,
-    no unknown names, each value of its declared ``type`` (and in its ``enum``), no string in it
+    no unknown names, each value of its declared ``type`` (an array's items of ``items.type``;
+    in its ``enum``), no string in it
     (also inside an array or object) holding a lone surrogate or longer than
     :data:`MAX_STRING_ARGUMENT`, no non-finite number; missing optional names take their
     ``default``. Returns the completed dict; raises ToolError naming the argument otherwise."""
@@ -121,6 +122,14 @@ def validate_arguments(
         expected = schema.get("type")
         if isinstance(expected, str) and not _type_ok(value, expected):
             raise ToolError(f"argument '{name}' must be of type {expected}")
+        items = schema.get("items")
+        item_type = items.get("type") if isinstance(items, Mapping) else None
+        if (
+            expected == "array"
+            and isinstance(item_type, str)
+            and not all(_type_ok(v, item_type) for v in value)
+        ):
+            raise ToolError(f"argument '{name}' must be an array of {item_type}")
         problem = _value_problem(value)
         if problem is not None:
             raise ToolError(f"argument '{name}' {problem}")
