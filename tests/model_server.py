@@ -221,7 +221,9 @@ class ModelServer:
                 data["usage"] = usage
             return f"data: {json.dumps(data)}\n\n".encode()
 
-        if reply.tool_calls:  # a tool-call turn asked for as a stream: the calls in pieces
+        if reply.tool_calls:  # a tool-call turn asked for as a stream: any preface, then the calls
+            for piece in reply.chunks:
+                yield event([{"index": 0, "delta": {"content": piece}, "finish_reason": None}])
             for i, call in enumerate(reply.tool_calls):
                 head = {
                     "index": i,

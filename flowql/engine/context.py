@@ -37,7 +37,10 @@ class ComponentContext:
     field). ``upstream`` is the source of the vertex's first incoming edge. ``session_id`` is the
     run's session (the request's, which wins over a component's ``session_id`` field).
     ``consumed_outputs`` names the vertex's outputs that an outgoing edge reads (a component may
-    skip the work of an output nobody reads).
+    skip the work of an output nobody reads). ``feeds_chat_output``: the vertex's one outgoing
+    edge goes to a chat output vertex (Chat Output), which stores its message under the id of
+    this vertex's reply: only then does a model stream ``token`` events, as in Langflow, where
+    the Chat Output streams.
     """
 
     vertex: Vertex
@@ -49,6 +52,7 @@ class ComponentContext:
     upstream: SourceInfo | None = None
     used_fields: set[str] = field(default_factory=set)
     consumed_outputs: frozenset[str] = frozenset()
+    feeds_chat_output: bool = False
 
     def is_fed(self, name: str) -> bool:
         """True when an edge feeds field ``name``."""

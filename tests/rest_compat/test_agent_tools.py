@@ -189,3 +189,23 @@ async def test_two_tools_of_one_name_fail_the_run_naming_the_tool(
     assert r.status_code == 422, r.text
     assert "evaluate_expression" in r.json()["detail"]["message"]
     assert model_server.requests == []
+
+
+@pytest.mark.parametrize(
+    ("field_name", "value"),
+    [
+        ("max_iterations", "many"),
+        ("max_iterations", -3),
+        ("max_iterations", 0),
+        ("n_messages", -1),
+        ("n_messages", "x"),
+    ],
+)
+async def test_bad_agent_numbers_are_422_before_anything_runs(
+    client: httpx.AsyncClient, alice: TestUser, model_server: ModelServer, field_name: str, value: object
+) -> None:
+    export = agent_flow("numbers", [], **{field_name: value})
+    r = await _run(client, alice, export, input_value="go")
+    assert r.status_code == 422, r.text
+    assert field_name in r.text
+    assert model_server.requests == []

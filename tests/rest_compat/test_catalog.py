@@ -124,7 +124,9 @@ async def test_a_component_registered_later_is_listed(
 async def test_model_components_describe_their_fields_and_outputs(
     client: httpx.AsyncClient, alice: TestUser
 ) -> None:
-    models = (await client.get("/api/v1/all", headers=alice.headers)).json()["models"]
+    # Langflow files the model components and the Agent under lfx.components.models_and_agents.
+    models = (await client.get("/api/v1/all", headers=alice.headers)).json()["models_and_agents"]
+    assert "Agent" in models
     language_model = models["LanguageModelComponent"]
     assert {"model", "api_key", "input_value", "system_message", "stream", "temperature"} <= set(
         language_model["template"]

@@ -27,9 +27,12 @@ output, error) and the output, shaped as Langflow's. Each model call and each to
 span of the vertex's trace span (``ComponentResult.spans``). ``structured_response`` (Data) is
 made only when an edge reads it (:mod:`flowql.engine.components.agent_structured`).
 
-With ``stream`` on, the model's replies stream as ``token`` events of the response message's
-id. ``{current_date}``, ``{model_name}`` and ``{optional_user_context}`` in ``system_prompt`` are
-filled as Langflow does (:func:`dynamic_prompt`).
+The response text is the final reply's. With ``stream`` on and the response going to a Chat
+Output alone, the replies stream as ``token`` events of the response message's id (the id that
+Chat Output stores it under), joining to exactly that text (``_Loop.stream_as`` tells how a
+short preface before tool calls stays out of both). ``{current_date}``,
+``{model_name}`` and ``{optional_user_context}`` in ``system_prompt`` are filled as Langflow
+does (:func:`dynamic_prompt`).
 """
 
 from __future__ import annotations
@@ -50,6 +53,7 @@ from flowql.engine.components.agent_structured import (
     structured_call,
 )
 from flowql.engine.components.base import Component, ComponentResult, registry
+from flowql.engine.components.field_checks import check_fields
 from flowql.engine.components.language_model import (
     MODEL_FIELD,
     check_model_fields,
@@ -75,6 +79,10 @@ DEFAULT_N_MESSAGES = 100
 MAX_N_MESSAGES = 1000
 #: The output holding the answer as JSON objects (see :mod:`.agent_structured`).
 STRUCTURED_OUTPUT = "structured_response"
+#: What joins a streamed tool-call turn's text to the rest of the response (streamed too).
+TURN_SEPARATOR = "\n\n"
+#: Characters of a turn held back while streaming before they are sent (see ``_Loop.stream_as``).
+PREFACE_HOLD = 200
 
 
 def _iterations(value: Any) -> int:
@@ -136,7 +144,7 @@ class AgentComponent(Component):
 
     display_name = "Agent"
     description = "Define the agent's instructions, then enter a task to complete using tools."
-    category = "agents"
+    category = "models_and_agents"
     icon = "bot"
     field_specs = (
         MODEL_FIELD,
@@ -216,10 +224,12 @@ class AgentComponent(Component):
 
     @classmethod
     def check(cls, vertex: Vertex) -> None:
-        """A malformed ``model`` or ``output_schema`` value fails the run before anything runs
-        (InvalidInput)."""
+        """A malformed ``model`` or ``output_schema`` value, or ``max_iterations`` (1-1000; at
+        most :data:`MAX_ITERATIONS_LIMIT` are made) or ``n_messages`` (0-10000) out of range,
+        fails the run before anything runs (InvalidInput)."""
         check_model_fields(vertex, ("model",))
         check_output_schema(vertex)
+        check_fields(vertex, {"max_iterations": (1, 1000), "n_messages": (0, 10000)}, {})
 
     def tools(self, ctx: ComponentContext) -> list[Tool]:
         """The tools the model may call: edge tools, then the enabled built-ins. Two tools of
@@ -256,7 +266,7 @@ class AgentComponent(Component):
         messages.append({"role": "user", "content": user_text})
         message_id = str(uuid.uuid4())
         loop = _Loop(ctx, model, spec.model, self.tools(ctx))
-        if ctx.flag("stream", False):
+        if ctx.flag("stream", False) and ctx.feeds_chat_output:
             loop.stream_as(message_id)
         text = await loop.run(messages, _iterations(ctx.field("max_iterations", DEFAULT_MAX_ITERATIONS)))
         outputs: dict[str, Any] = {}
@@ -313,22 +323,57 @@ class _Loop:
         self.spans: list[ChildSpan] = []
         self.usage: dict[str, int | None] | None = None
         self.on_token: TokenSink | None = None
+        self.kept: list[str] = []  # texts of tool-call turns that were already streamed
+        self._emit: TokenSink | None = None
+        self._held: list[str] = []  # this turn's chunks not streamed yet
+        self._flushed = False  # part of this turn was streamed
 
     def stream_as(self, message_id: str) -> None:
-        """Stream the model's replies: each text chunk becomes a ``token`` event of message
-        ``message_id`` (the agent's response; a Chat Output it alone feeds stores it under that
-        id)."""
+        """Stream the model's replies as ``token`` events of message ``message_id`` (the agent's
+        response; a Chat Output it alone feeds stores it under that id).
 
-        async def on_token(chunk: str) -> None:
+        A turn's first :data:`PREFACE_HOLD` characters are held back: a turn that ends in tool
+        calls with no more text than that (a preface such as "Let me compute.") is never
+        streamed and, as in Langflow, is not part of the response. A longer one has been
+        streamed, so it stays in the response, joined by :data:`TURN_SEPARATOR` (also
+        streamed): the tokens always join to exactly the response text."""
+
+        async def emit(chunk: str) -> None:
             await self.ctx.services.emit(EngineEvent("token", {"chunk": chunk, "id": message_id}))
 
-        self.on_token = on_token
+        async def on_token(chunk: str) -> None:
+            if self._flushed:
+                await emit(chunk)
+                return
+            self._held.append(chunk)
+            if sum(map(len, self._held)) > PREFACE_HOLD:
+                await self._flush()
+
+        self._emit, self.on_token = emit, on_token
+
+    async def _flush(self) -> None:
+        """Stream the held chunks of this turn (after the separator from kept turns)."""
+        if self._emit is None or self._flushed:
+            return
+        self._flushed = True
+        if not self._held:
+            return
+        if self.kept:
+            await self._emit(TURN_SEPARATOR)
+        for chunk in self._held:
+            await self._emit(chunk)
+        self._held = []
+
+    def _response(self, final: str) -> str:
+        return TURN_SEPARATOR.join([*self.kept, final] if final else self.kept)
 
     async def run(self, messages: list[dict[str, Any]], max_iterations: int) -> str:
-        """The final text: the first reply without tool calls, or :data:`MAX_ITERATIONS_TEXT`.
-        Appends the tool-call turns to ``messages``. Raises ComponentError for a provider
-        failure."""
+        """The response text: the first reply without tool calls (after the text of tool-call
+        turns that streaming already showed, see :meth:`stream_as`), or
+        :data:`MAX_ITERATIONS_TEXT`. Appends the tool-call turns to ``messages``. Raises
+        ComponentError for a provider failure."""
         for _ in range(max_iterations):
+            self._held, self._flushed = [], False
             call = self.model.complete(
                 list(messages),
                 stream=self.on_token is not None,
@@ -337,7 +382,10 @@ class _Loop:
             )
             reply = await self.model_call(call, "chat", messages)
             if not reply.tool_calls:
-                return reply.text
+                await self._flush()
+                return self._response(reply.text)
+            if self._flushed and reply.text:
+                self.kept.append(reply.text)
             messages.append(
                 {
                     "role": "assistant",
@@ -348,7 +396,9 @@ class _Loop:
             for tool_call in reply.tool_calls:
                 result = await self.tool_call(tool_call)
                 messages.append({"role": "tool", "tool_call_id": tool_call.id, "content": result.text})
-        return MAX_ITERATIONS_TEXT
+        self._held, self._flushed = [MAX_ITERATIONS_TEXT], False
+        await self._flush()
+        return self._response(MAX_ITERATIONS_TEXT)
 
     async def model_call(
         self, call: Awaitable[ModelReply], purpose: str, messages: list[dict[str, Any]] | None = None

@@ -5,8 +5,10 @@ Both send ``system_message`` (when not empty) and ``input_value`` as one chat co
 ``services.chat_models`` and give two outputs: ``text_output`` (a Message with the reply, whose
 ``properties.source`` is ``{id: this vertex, display_name, source: model name}`` and
 ``properties.usage`` the token counts) and ``model_output`` (the :class:`ModelSpec`, for
-components that take a ``LanguageModel``). With ``stream`` on, each chunk is a ``token`` event
-``{"chunk", "id"}`` whose ``id`` is the ``text_output`` message's id.
+components that take a ``LanguageModel``). With ``stream`` on and the reply going to a Chat
+Output alone (``ComponentContext.feeds_chat_output``), each chunk is a ``token`` event
+``{"chunk", "id"}`` whose ``id`` is the ``text_output`` message's id, which that Chat Output
+stores it under.
 
 The model: the ``model`` field (``""`` → ``FLOWQL_DEFAULT_MODEL``; else a one-entry list shaped
 like its ``options[]``) or, for ``OpenAIModel``, ``model_name``; the key: ``api_key`` resolved
@@ -275,7 +277,7 @@ class _ChatModelComponent(Component):
         async def on_token(chunk: str) -> None:
             await ctx.services.emit(EngineEvent("token", {"chunk": chunk, "id": message_id}))
 
-        stream = ctx.flag("stream", False)
+        stream = ctx.flag("stream", False) and ctx.feeds_chat_output
         try:
             reply: ModelReply = await ctx.services.chat_models(spec).complete(
                 messages, stream=stream, on_token=on_token if stream else None
@@ -348,7 +350,7 @@ class LanguageModelComponent(_ChatModelComponent):
 
     display_name = "Language Model"
     description = "Runs a language model given a specified provider."
-    category = "models"
+    category = "models_and_agents"
     icon = "brain-circuit"
     field_specs = (
         MODEL_FIELD,
@@ -364,7 +366,7 @@ class OpenAIModel(_ChatModelComponent):
 
     display_name = "OpenAI"
     description = "Generates text using OpenAI LLMs."
-    category = "models"
+    category = "models_and_agents"
     icon = "OpenAI"
     model_fields = ("model_name", "model")
     base_url_field = "openai_api_base"
