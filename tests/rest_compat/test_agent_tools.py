@@ -117,6 +117,7 @@ async def test_a_tool_error_goes_back_to_the_model(
         "not a list",
         [{"name": "bad name!", "description": "", "args": {}}],
         [{"name": "ok", "description": "", "args": {"words": "not a schema"}}],
+        [{"name": "one", "description": "", "args": {}}, {"name": "two", "description": "", "args": {}}],
     ],
 )
 async def test_malformed_tools_metadata_is_422_before_anything_runs(

@@ -50,9 +50,11 @@ def tool_entries(vertex: Vertex, default: Mapping[str, Any]) -> list[dict[str, A
     """The enabled tool entries of ``vertex``: ``tools_metadata.value`` items whose ``status`` is
     not false (:func:`~flowql.engine.values.to_bool`, default on), each checked to have a valid
     ``name`` (OpenAI function-name rule), a string ``description`` and an object ``args``;
-    ``[default]`` when the field is absent or empty.
+    ``[default]`` when the field is absent or empty. The components offer one action each, so at
+    most one entry may be enabled.
 
-    Raises InvalidInput naming the vertex and ``tools_metadata`` for a malformed entry."""
+    Raises InvalidInput naming the vertex and ``tools_metadata`` for a malformed entry or more
+    than one enabled entry."""
     value = (vertex.template.get("tools_metadata") or {}).get("value")
     if value in (None, "", []):
         return [dict(default)]
@@ -75,6 +77,9 @@ def tool_entries(vertex: Vertex, default: Mapping[str, Any]) -> list[dict[str, A
         entries.append(
             {"name": name, "description": description, "args": {k: dict(v) for k, v in args.items()}}
         )
+    if len(entries) > 1:  # each tool-mode component offers one action
+        names = ", ".join(e["name"] for e in entries)
+        raise _problem(vertex, f"enables {len(entries)} tools ({names}); this component offers one")
     return entries
 
 
