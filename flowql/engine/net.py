@@ -48,8 +48,8 @@ import anyio
 import httpcore
 import httpx
 
+from flowql.engine.text import storable_text
 from flowql.engine.types import WebAccess
-from flowql.engine.values import storable_text
 
 #: Redirects followed at most per fetch.
 MAX_REDIRECTS = 5

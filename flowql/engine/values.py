@@ -63,15 +63,3 @@ def to_files(value: Any) -> list[str]:
     if isinstance(value, str) and value:
         return [value]
     return []
-
-
-def storable_text(text: str) -> str:
-    """``text`` made storable in every database and encodable as UTF-8: each lone UTF-16
-    surrogate (``"\\ud800"``, which JSON allows) and each NUL character becomes U+FFFD; a
-    surrogate pair held as two code points is joined into its character. Text that is already
-    fine is returned as it is."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
-    return text.replace("\x00", "\ufffd") if "\x00" in text else text

@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from flowql.engine.components.agent import MAX_ITERATIONS_TEXT
+from flowql.engine.components.agent_loop import MAX_ITERATIONS_TEXT
 from tests.cases import create_flow_rest, load_langflow, messages_rest, run_rest
 from tests.conftest import TestUser
 from tests.model_server import ModelServer, text, tool_calls

@@ -7,13 +7,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from flowql.engine.components.agent import _tool_input
+from flowql.engine.components.agent_loop import tool_input_block
 from flowql.engine.components.tool_mode import tool_entries
 from flowql.engine.graph import Vertex
+from flowql.engine.text import storable_text
 from flowql.engine.tools import Tool, ToolError, calculator_tool, current_date_tool, validate_arguments
 from flowql.engine.tools.base import MAX_STRING_ARGUMENT, parse_arguments
 from flowql.engine.tools.calculator import MAX_EXPRESSION_LENGTH
-from flowql.engine.values import storable_text
 
 
 async def calc(expression: object) -> str:
@@ -325,7 +325,7 @@ def test_tool_status_is_read_as_a_boolean(status: object, enabled: bool) -> None
     ],
 )
 def test_agent_steps_show_tool_input_as_a_storable_object(arguments: str, shown: object) -> None:
-    assert _tool_input(arguments) == shown
+    assert tool_input_block(arguments) == shown
 
 
 def test_array_items_must_have_the_declared_type() -> None:

@@ -16,7 +16,7 @@ from openai import AsyncOpenAI
 
 from flowql.engine.models.chat import ModelCallError, ModelReply, TokenSink, ToolCall, Usage
 from flowql.engine.models.spec import ModelSpec
-from flowql.engine.values import storable_text
+from flowql.engine.text import storable_text
 
 #: OpenAI's API root, used when a spec has no ``base_url``.
 OPENAI_BASE_URL = "https://api.openai.com/v1"

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from flowql.engine.values import storable_text
+from flowql.engine.text import storable_text
 
 ToolFunc = Callable[[dict[str, Any]], Awaitable[str]]
 

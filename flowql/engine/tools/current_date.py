@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from flowql.engine.text import storable_text
 from flowql.engine.tools.base import Tool, ToolError
-from flowql.engine.values import storable_text
 
 TOOL_NAME = "get_current_date"
 DESCRIPTION = "Returns the current date and time in the selected timezone."
