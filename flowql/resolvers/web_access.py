@@ -4,7 +4,7 @@ components")."""
 
 from __future__ import annotations
 
-from flowql.engine.net import normalize_host
+from flowql.engine.net_guard import normalize_host
 from flowql.engine.types import WebAccess
 from flowql.settings import Settings
 

@@ -18,18 +18,10 @@ from typing import Any
 import httpcore
 import pytest
 
+from flowql.engine.components.url import origin_of
 from flowql.engine.html import html_links, parse_html
-from flowql.engine.net import (
-    MAX_BODY_BYTES,
-    MAX_REDIRECTS,
-    AddressRefused,
-    FetchError,
-    GuardedBackend,
-    fetch,
-    normalize_host,
-    normalize_url,
-    refusal_reason,
-)
+from flowql.engine.net import MAX_BODY_BYTES, MAX_REDIRECTS, fetch, normalize_url, parse_url
+from flowql.engine.net_guard import AddressRefused, FetchError, GuardedBackend, normalize_host, refusal_reason
 from flowql.engine.types import WebAccess
 from flowql.resolvers.web_access import web_access
 from flowql.settings import Settings
@@ -458,3 +450,14 @@ async def test_a_header_httpx_cannot_send_is_a_fetch_error(web_server: WebServer
 def test_html_links_skips_links_urllib_cannot_read() -> None:
     soup = parse_html('<a href="http://[::1/">bad</a><a href="/ok">ok</a>')
     assert html_links(soup, "http://example.com/page") == ["http://example.com/ok"]
+
+
+@pytest.mark.parametrize("url", ["http://xn--/", "http://xn--ls8h.la/"])
+def test_a_host_with_bad_punycode_is_a_fetch_error(url: str) -> None:
+    with pytest.raises(FetchError, match="invalid URL"):
+        parse_url(url)
+
+
+def test_a_crawled_link_with_bad_punycode_is_not_followed() -> None:
+    assert origin_of("http://xn--/") is None
+    assert origin_of("https://Example.com:8443/a") == ("https", "example.com", 8443)

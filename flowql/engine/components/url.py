@@ -61,7 +61,8 @@ from flowql.engine.html import (
     is_textual,
     parse_html,
 )
-from flowql.engine.net import FetchedPage, FetchError, fetch, normalize_url
+from flowql.engine.net import FetchedPage, fetch, normalize_url
+from flowql.engine.net_guard import FetchError
 from flowql.engine.tools import ToolError
 from flowql.engine.types import ChatMessage
 from flowql.engine.values import to_text
@@ -152,14 +153,14 @@ class CrawlOptions:
     continue_on_failure: bool = True
 
 
-def _origin(url: str) -> tuple[str, str, int | None] | None:
+def origin_of(url: str) -> tuple[str, str, int | None] | None:
     """``(scheme, host, port)`` of ``url``; ``None`` when httpx refuses it (a page's malformed
     link, which is then not followed)."""
     try:
         parsed = httpx.URL(url)
-    except (httpx.InvalidURL, TypeError, ValueError):
+        return parsed.scheme, parsed.host.lower(), parsed.port  # .host may raise (bad punycode)
+    except (httpx.InvalidURL, TypeError, ValueError):  # UnicodeError is a ValueError
         return None
-    return parsed.scheme, parsed.host.lower(), parsed.port
 
 
 async def _fetch_one(ctx: ComponentContext, url: str, options: CrawlOptions, want_links: bool) -> PageResult:
@@ -185,7 +186,7 @@ async def crawl(
     Raises FetchError (naming the URL) on the first failure when
     ``options.continue_on_failure`` is off."""
     seen = set(urls)
-    level = [(url, _origin(url)) for url in urls]
+    level = [(url, origin_of(url)) for url in urls]
     pages: list[PageResult] = []
     failures: list[Failure] = []
     gate = asyncio.Semaphore(CONCURRENCY)
@@ -211,7 +212,7 @@ async def crawl(
                 raise result
             pages.append(result)
             for link in result.links:
-                target = _origin(link)
+                target = origin_of(link)
                 if link in seen or target is None or (options.prevent_outside and target != origin):
                     continue
                 seen.add(link)

@@ -49,7 +49,8 @@ from flowql.engine.components.url import extract_page
 from flowql.engine.context import ComponentContext
 from flowql.engine.graph import Vertex
 from flowql.engine.html import is_textual, parse_html
-from flowql.engine.net import FetchedPage, FetchError, fetch, normalize_url, parse_url
+from flowql.engine.net import FetchedPage, fetch, normalize_url, parse_url
+from flowql.engine.net_guard import FetchError
 from flowql.engine.tools import ToolError
 from flowql.engine.types import WebAccess
 
