@@ -37,10 +37,11 @@ class ComponentContext:
     field). ``upstream`` is the source of the vertex's first incoming edge. ``session_id`` is the
     run's session (the request's, which wins over a component's ``session_id`` field).
     ``consumed_outputs`` names the vertex's outputs that an outgoing edge reads (a component may
-    skip the work of an output nobody reads). ``feeds_chat_output``: the vertex's one outgoing
-    edge goes to a chat output vertex (Chat Output), which stores its message under the id of
-    this vertex's reply: only then does a model stream ``token`` events, as in Langflow, where
-    the Chat Output streams.
+    skip the work of an output nobody reads). ``chat_output_source``: when the vertex's one
+    outgoing edge goes to a chat output vertex (Chat Output), the output that edge reads (else
+    ``None``); that Chat Output stores the message under the id of this vertex's reply, so only
+    then does a model stream ``token`` events for that output, as in Langflow, where the Chat
+    Output streams. See :meth:`streams`.
     """
 
     vertex: Vertex
@@ -52,7 +53,7 @@ class ComponentContext:
     upstream: SourceInfo | None = None
     used_fields: set[str] = field(default_factory=set)
     consumed_outputs: frozenset[str] = frozenset()
-    feeds_chat_output: bool = False
+    chat_output_source: str | None = None
 
     def is_fed(self, name: str) -> bool:
         """True when an edge feeds field ``name``."""
@@ -127,6 +128,11 @@ class ComponentContext:
                 if value.properties.get("usage") is not None:
                     props["usage"] = value.properties["usage"]
         return props
+
+    def streams(self, output: str) -> bool:
+        """Whether the reply in ``output`` should stream as ``token`` events: ``stream`` is on
+        and that output alone feeds a Chat Output."""
+        return self.chat_output_source == output and self.flag("stream", False)
 
     def inherited_id(self, value: Any) -> str | None:
         """The id this vertex's message takes over from edge value ``value``: a message its

@@ -171,7 +171,7 @@ class _Run:
             consumed_outputs=frozenset(
                 e.source_output for e in self.graph.outgoing(vertex_id) if e.source_output is not None
             ),
-            feeds_chat_output=self._feeds_chat_output(vertex_id),
+            chat_output_source=self._chat_output_source(vertex_id),
         )
         started, started_at = time.perf_counter(), utcnow()
         own_inputs = field_inputs(vertex, self.graph.edge_fed_fields(vertex_id), self.request.session_id)
@@ -227,13 +227,14 @@ class _Run:
             spans=result.spans,
         )
 
-    def _feeds_chat_output(self, vertex_id: str) -> bool:
-        """Whether the vertex's only outgoing edge goes to a chat output vertex."""
+    def _chat_output_source(self, vertex_id: str) -> str | None:
+        """The output read by the vertex's only outgoing edge when it goes to a chat output
+        vertex; else ``None``."""
         outgoing = self.graph.outgoing(vertex_id)
         if len(outgoing) != 1:
-            return False
+            return None
         target = self.comps.get(self.graph.vertices[outgoing[0].target].type)
-        return target is not None and target.output_kind == "chat"
+        return outgoing[0].source_output if target is not None and target.output_kind == "chat" else None
 
     def _inputs(self, vertex: Vertex) -> tuple[dict[str, Any], SourceInfo | None]:
         """Edge values by target field (a list when several edges feed one field) and the

@@ -210,3 +210,19 @@ async def test_bad_agent_numbers_are_422_before_anything_runs(
     assert r.status_code == 422, r.text
     assert field_name in r.text
     assert model_server.requests == []
+
+
+async def test_a_non_finite_number_in_tool_arguments_is_an_error_for_the_model_not_a_500(
+    client: httpx.AsyncClient, alice: TestUser, model_server: ModelServer, shout: None
+) -> None:
+    """``Infinity`` / ``1e400`` cannot go into a JSON response: the tool answers an error and the
+    agent's steps show the arguments as the raw text."""
+    call = tool_calls(("shout", {"words": "x"}))
+    call.tool_calls[0]["function"]["arguments"] = '{"words": 1e400}'
+    model_server.add(call, text("done"))
+    r = await _run(client, alice, agent_flow("inf", [shout_node()]), input_value="go")
+    assert r.status_code == 200, r.text
+    assert model_server.requests[1].body["messages"][-1]["content"].startswith("Error:")
+    [steps] = r.json()["outputs"][0]["outputs"][0]["results"]["message"]["content_blocks"]
+    [used] = [c for c in steps["contents"] if c["type"] == "tool_use"]
+    assert used["tool_input"] == '{"words": 1e400}'

@@ -124,3 +124,20 @@ async def test_the_streamed_tokens_join_to_the_stored_reply_whatever_the_preface
     stored = await messages_rest(client, alice.headers, flow_id=flow_id)
     [reply] = [m for m in stored if m["sender"] == "Machine"]
     assert reply["text"] == joined
+
+
+async def test_a_structured_response_feeding_the_chat_output_is_not_streamed(
+    client: httpx.AsyncClient, alice: TestUser, model_server: ModelServer
+) -> None:
+    """The Chat Output stores the JSON of ``structured_response``, not the streamed reply: no
+    tokens (they would carry an id nothing stores)."""
+    model_server.add(text("Paris is the capital."), text('{"results": [{"city": "Paris"}]}'))
+    export = agent_flow("structured", [], stream=True, output_schema=[{"name": "city", "type": "str"}])
+    [to_output] = [e for e in export["data"]["edges"] if e["target"] == "ChatOutput-a"]
+    export["data"]["edges"].remove(to_output)
+    export["data"]["edges"].append(edge("Agent-a", "structured_response", "ChatOutput-a", "input_value"))
+    flow_id, events = await _stream_run(client, alice, export, {"input_value": "capital of France?"})
+    assert _tokens(events) == []
+    stored = await messages_rest(client, alice.headers, flow_id=flow_id)
+    [reply] = [m for m in stored if m["sender"] == "Machine"]
+    assert reply["text"] == '{"results": [{"city": "Paris"}]}'

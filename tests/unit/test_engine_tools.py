@@ -10,7 +10,7 @@ import pytest
 from flowql.engine.components.agent_loop import tool_input_block
 from flowql.engine.components.tool_mode import tool_entries
 from flowql.engine.graph import Vertex
-from flowql.engine.text import storable_text
+from flowql.engine.text import loads_finite, storable_text
 from flowql.engine.tools import Tool, ToolError, calculator_tool, current_date_tool, validate_arguments
 from flowql.engine.tools.base import MAX_STRING_ARGUMENT, parse_arguments
 from flowql.engine.tools.calculator import MAX_EXPRESSION_LENGTH
@@ -335,3 +335,13 @@ def test_array_items_must_have_the_declared_type() -> None:
     }
     with pytest.raises(ToolError, match="'urls' must be an array of string"):
         validate_arguments(args, ("urls",), {"urls": [["a"], {"b": 1}]})
+
+
+@pytest.mark.parametrize("text", ["NaN", '{"a": Infinity}', "[-Infinity]", '{"a": 1e400}'])
+def test_loads_finite_refuses_what_no_json_response_can_carry(text: str) -> None:
+    with pytest.raises(ValueError):
+        loads_finite(text)
+
+
+def test_loads_finite_reads_ordinary_json() -> None:
+    assert loads_finite('{"a": 1.5, "b": [1, "x", null]}') == {"a": 1.5, "b": [1, "x", None]}

@@ -234,7 +234,7 @@ class AgentComponent(Component):
         messages.append({"role": "user", "content": user_text})
         message_id = str(uuid.uuid4())
         loop = AgentLoop(ctx, model, spec.model, self.tools(ctx))
-        if ctx.flag("stream", False) and ctx.feeds_chat_output:
+        if ctx.streams("response"):
             loop.stream_as(message_id)
         text = await loop.run(messages, _iterations(ctx.field("max_iterations", DEFAULT_MAX_ITERATIONS)))
         outputs: dict[str, Any] = {}

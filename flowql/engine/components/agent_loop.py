@@ -13,7 +13,7 @@ from typing import Any
 from flowql.engine.components.language_model import model_call_error
 from flowql.engine.context import ComponentContext
 from flowql.engine.models.chat import ChatModel, ModelCallError, ModelReply, TokenSink, ToolCall
-from flowql.engine.text import storable_text
+from flowql.engine.text import loads_finite, storable_text
 from flowql.engine.tools import Tool, ToolResult
 from flowql.engine.types import ChildSpan, EngineEvent, utcnow
 
@@ -30,11 +30,11 @@ def tool_input_block(arguments: str) -> Any:
     JSON object, else the raw text; storable either way (lone surrogates an escape in the JSON
     decoded to become U+FFFD, see :func:`~flowql.engine.values.storable_text`)."""
     try:
-        parsed = json.loads(arguments) if arguments else {}
+        parsed = loads_finite(arguments) if arguments else {}
         if not isinstance(parsed, dict):
             return storable_text(arguments)
         return json.loads(storable_text(json.dumps(parsed, ensure_ascii=False)))
-    except (ValueError, RecursionError):  # not JSON, too deep, or a number too long to read
+    except (ValueError, RecursionError):  # not JSON, too deep, a number too long or not finite
         return storable_text(arguments)
 
 

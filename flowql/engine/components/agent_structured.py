@@ -19,6 +19,7 @@ from flowql.engine.components.spec import FieldSpec
 from flowql.engine.context import ComponentContext
 from flowql.engine.graph import Vertex
 from flowql.engine.models.chat import ChatModel, ModelReply
+from flowql.engine.text import loads_finite
 from flowql.engine.values import to_bool
 from flowql.errors import ComponentError, ComponentFailure, FieldProblem, InvalidInput
 
@@ -123,8 +124,8 @@ def parse_structured(ctx: ComponentContext, reply: ModelReply) -> dict[str, Any]
     if text.startswith("```"):  # a fenced block despite the instructions
         text = text.strip("`").removeprefix("json").strip()
     try:
-        value = json.loads(text)
-    except json.JSONDecodeError:
+        value = loads_finite(text)
+    except (ValueError, RecursionError):  # not JSON (or NaN / 1e400, which no response can carry)
         value = None
     if isinstance(value, list):
         value = {"results": value}

@@ -6,7 +6,7 @@ Both send ``system_message`` (when not empty) and ``input_value`` as one chat co
 ``properties.source`` is ``{id: this vertex, display_name, source: model name}`` and
 ``properties.usage`` the token counts) and ``model_output`` (the :class:`ModelSpec`, for
 components that take a ``LanguageModel``). With ``stream`` on and the reply going to a Chat
-Output alone (``ComponentContext.feeds_chat_output``), each chunk is a ``token`` event
+Output alone (:meth:`~flowql.engine.context.ComponentContext.streams`), each chunk is a ``token`` event
 ``{"chunk", "id"}`` whose ``id`` is the ``text_output`` message's id, which that Chat Output
 stores it under.
 
@@ -277,7 +277,7 @@ class _ChatModelComponent(Component):
         async def on_token(chunk: str) -> None:
             await ctx.services.emit(EngineEvent("token", {"chunk": chunk, "id": message_id}))
 
-        stream = ctx.flag("stream", False) and ctx.feeds_chat_output
+        stream = ctx.streams("text_output")
         try:
             reply: ModelReply = await ctx.services.chat_models(spec).complete(
                 messages, stream=stream, on_token=on_token if stream else None
