@@ -1,4 +1,5 @@
-"""``GET /api/v1/auto_login``, ``POST /api/v1/login`` and ``POST /api/v1/api_key/``."""
+"""``GET /api/v1/auto_login``, ``POST /api/v1/login`` and the caller's API keys
+(``GET``/``POST /api/v1/api_key/``, ``DELETE /api/v1/api_key/{api_key_id}``)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request, Response
 from pydantic import BaseModel
 
+from flowql.resolvers import api_keys as api_key_resolvers
 from flowql.resolvers import auth as auth_resolvers
 from flowql.rest_compat.deps import Ctx, PublicCtx
 from flowql.settings import Settings
@@ -83,6 +85,55 @@ async def login(
     tokens = await auth_resolvers.login(ctx, username=username, password=password)
     _set_token_cookies(response, ctx.settings, tokens)
     return TokenOut(**tokens.__dict__)
+
+
+class ApiKeyRead(BaseModel):
+    """Langflow's ``ApiKeyRead``: ``api_key`` is the masked prefix, never the secret."""
+
+    id: uuid.UUID
+    name: str | None
+    api_key: str
+    user_id: uuid.UUID
+    created_at: datetime
+    last_used_at: datetime | None
+    total_uses: int
+    is_active: bool = True
+    expires_at: datetime | None = None
+
+
+class ApiKeysResponse(BaseModel):
+    """Langflow's ``ApiKeysResponse``."""
+
+    total_count: int
+    user_id: uuid.UUID
+    api_keys: list[ApiKeyRead]
+
+
+@router.get("/api_key/", response_model=ApiKeysResponse)
+async def list_api_keys(ctx: Ctx) -> ApiKeysResponse:
+    """The caller's API keys, secrets masked (``{total_count, user_id, api_keys}``)."""
+    keys = await api_key_resolvers.list_api_keys(ctx)
+    rows = [
+        ApiKeyRead(
+            id=k.id,
+            name=k.name,
+            api_key=api_key_resolvers.masked(k),
+            user_id=k.user_id,
+            created_at=k.created_at,
+            last_used_at=k.last_used_at,
+            total_uses=k.total_uses,
+        )
+        for k in keys
+    ]
+    return ApiKeysResponse(total_count=len(rows), user_id=ctx.require_principal().user_id, api_keys=rows)
+
+
+@router.delete("/api_key/{api_key_id}")
+async def delete_api_key(ctx: Ctx, api_key_id: uuid.UUID) -> dict[str, str]:
+    """Delete one of the caller's keys: ``{"detail": "API Key deleted"}``; 404 when it is
+    missing or another user's."""
+    await api_key_resolvers.delete_api_key(ctx, key_id=api_key_id)
+    return {"detail": "API Key deleted"}
 
 
 @router.post("/api_key/", response_model=ApiKeyCreated)

@@ -9,8 +9,8 @@ import strawberry
 from starlette.datastructures import UploadFile
 from strawberry.file_uploads import Upload
 
-from flowql.errors import DomainError, FieldProblem, InvalidInput, TooLarge
-from flowql.resolvers import flows, runs
+from flowql.errors import DomainError, FieldProblem, InvalidInput, NotFound, TooLarge
+from flowql.resolvers import api_keys, auth, flows, runs
 from flowql.schema.context import Info
 from flowql.schema.errors import (
     ComponentError,
@@ -24,11 +24,28 @@ from flowql.schema.inputs import FlowInput, RunInput, parse_uuid
 from flowql.schema.permissions import refuse_cookie_only_upload
 from flowql.schema.types.flows import Flow
 from flowql.schema.types.runs import RunResult
+from flowql.schema.types.users import ApiKey, CreatedApiKey
 
 FlowResult = Annotated[Flow | NotFoundError | ValidationError | ConflictError, strawberry.union("FlowResult")]
 RunFlowResult = Annotated[
     RunResult | NotFoundError | ValidationError | ComponentError, strawberry.union("RunFlowResult")
 ]
+
+
+async def create_api_key(info: Info, name: str | None = None) -> CreatedApiKey:
+    """``createApiKey``: ``auth.create_api_key``; the secret is in the answer only."""
+    created = await auth.create_api_key(info.context.ctx, name=name)
+    return CreatedApiKey(api_key=ApiKey.from_record(created.key), secret=created.secret)
+
+
+async def delete_api_key(info: Info, id: strawberry.ID) -> bool:
+    """``deleteApiKey``: true when the caller's key was deleted, false when it is missing or
+    another user's (which keeps working). A malformed id is an error with code INVALID_INPUT."""
+    try:
+        await api_keys.delete_api_key(info.context.ctx, key_id=parse_uuid(id, "id"))
+    except NotFound:
+        return False
+    return True
 
 
 async def create_flow(info: Info, input: FlowInput) -> FlowResult:

@@ -5,17 +5,22 @@ from __future__ import annotations
 import strawberry
 
 from flowql.errors import NotFound
-from flowql.resolvers import catalog, flows, users
+from flowql.resolvers import api_keys, catalog, flows, users
 from flowql.schema.context import Info
 from flowql.schema.inputs import parse_uuid
 from flowql.schema.types.catalog import ComponentType
 from flowql.schema.types.flows import Flow, FlowConnection
-from flowql.schema.types.users import User
+from flowql.schema.types.users import ApiKey, User
 
 
 async def me(info: Info) -> User:
     """``me``: the calling user (``users.get_me``)."""
     return User.from_record(await users.get_me(info.context.ctx))
+
+
+async def api_key_list(info: Info) -> list[ApiKey]:
+    """``apiKeys``: the caller's keys, oldest first (``api_keys.list_api_keys``)."""
+    return [ApiKey.from_record(k) for k in await api_keys.list_api_keys(info.context.ctx)]
 
 
 async def flow(info: Info, id: strawberry.ID) -> Flow | None:

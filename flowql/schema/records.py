@@ -35,6 +35,23 @@ class UserRecord(Protocol):
     def optins(self) -> dict[str, Any] | None: ...
 
 
+class ApiKeyRecord(Protocol):
+    """A stored API key (``flowql.db.models.ApiKey``): never its secret."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def name(self) -> str | None: ...
+    @property
+    def prefix(self) -> str: ...
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def last_used_at(self) -> datetime | None: ...
+    @property
+    def total_uses(self) -> int: ...
+
+
 class FlowRecord(Protocol):
     """A stored flow (``flowql.db.models.Flow``)."""
 

@@ -15,7 +15,7 @@ from flowql.schema.types.catalog import ComponentType
 from flowql.schema.types.flows import Flow, FlowConnection
 from flowql.schema.types.job_events import JobEvent
 from flowql.schema.types.jobs import Job
-from flowql.schema.types.users import User
+from flowql.schema.types.users import ApiKey, CreatedApiKey, User
 
 
 @strawberry.type
@@ -24,6 +24,11 @@ class Query:
 
     me: User = strawberry.field(
         resolver=queries.me, description="The calling user (as REST GET /api/v1/users/whoami)."
+    )
+    api_keys: list[ApiKey] = strawberry.field(
+        resolver=queries.api_key_list,
+        description="The caller's API keys, oldest first, never their secrets "
+        "(as REST GET /api/v1/api_key/).",
     )
     flow: Flow | None = strawberry.field(
         resolver=queries.flow,
@@ -55,6 +60,16 @@ class Query:
 class Mutation:
     """Write operations. Every field needs a principal unless marked public."""
 
+    create_api_key: CreatedApiKey = strawberry.mutation(
+        resolver=mutations.create_api_key,
+        description="A new API key for the caller; the secret is shown only in this answer "
+        "(as REST POST /api/v1/api_key/).",
+    )
+    delete_api_key: bool = strawberry.mutation(
+        resolver=mutations.delete_api_key,
+        description="Delete one of the caller's API keys; false when it is missing or not yours "
+        "(as REST DELETE /api/v1/api_key/{api_key_id}).",
+    )
     create_flow: FlowResult = strawberry.mutation(
         resolver=mutations.create_flow, description="Create a flow (as REST POST /api/v1/flows/)."
     )

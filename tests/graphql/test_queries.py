@@ -68,6 +68,9 @@ UNAUTHENTICATED_PROBES = {
     "buildFlow": 'mutation { buildFlow(flowId: "x") { __typename } }',
     "cancelJob": 'mutation { cancelJob(id: "x") { __typename } }',
     "componentTypes": "{ componentTypes { type } }",
+    "apiKeys": "{ apiKeys { id } }",
+    "createApiKey": "mutation { createApiKey { secret } }",
+    "deleteApiKey": 'mutation { deleteApiKey(id: "' + str(uuid.uuid4()) + '") }',
 }
 #: Root fields marked public on purpose (see tests/graphql/test_jobs.py::test_public_build).
 PUBLIC_ROOT_FIELDS = {"publicJob", "buildPublicFlow"}

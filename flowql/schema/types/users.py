@@ -1,4 +1,5 @@
-"""``User``: the account behind the caller (Langflow ``UserRead``)."""
+"""``User``: the account behind the caller (Langflow ``UserRead``); ``ApiKey`` /
+``CreatedApiKey``: the caller's API keys (Langflow ``ApiKeyRead`` / ``UnmaskedApiKeyRead``)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 import strawberry
 from strawberry.scalars import JSON
 
-from flowql.schema.records import UserRecord
+from flowql.schema.records import ApiKeyRecord, UserRecord
 
 
 @strawberry.type(name="User", description="A user account (as REST GET /api/v1/users/whoami).")
@@ -40,3 +41,41 @@ class User:
             last_login_at=user.last_login_at,
             optins=optins,
         )
+
+
+@strawberry.type(
+    name="ApiKey",
+    description="One of the caller's API keys (as REST GET /api/v1/api_key/); never the secret.",
+)
+class ApiKey:
+    """An API key: ``prefix`` is the secret's first characters, shown to recognise it."""
+
+    id: strawberry.ID
+    name: str | None
+    prefix: str
+    created_at: datetime
+    last_used_at: datetime | None
+    total_uses: int
+
+    @classmethod
+    def from_record(cls, key: ApiKeyRecord) -> ApiKey:
+        """Shape a stored key."""
+        return cls(
+            id=strawberry.ID(str(key.id)),
+            name=key.name,
+            prefix=key.prefix,
+            created_at=key.created_at,
+            last_used_at=key.last_used_at,
+            total_uses=key.total_uses,
+        )
+
+
+@strawberry.type(
+    name="CreatedApiKey",
+    description="A new API key and its secret, shown this once (as REST POST /api/v1/api_key/).",
+)
+class CreatedApiKey:
+    """The key and its ``secret``."""
+
+    api_key: ApiKey
+    secret: str
