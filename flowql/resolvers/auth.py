@@ -1,6 +1,12 @@
-"""Sign-in and API keys: auto-login, password login, API key creation.
+"""Sign-in and API keys: auto-login, password login, token refresh, logout, API key creation.
 
-Mirrors ``GET /api/v1/auto_login``, ``POST /api/v1/login`` and ``POST /api/v1/api_key/``.
+Mirrors ``GET /api/v1/auto_login``, ``POST /api/v1/login``, ``POST /api/v1/refresh``,
+``POST /api/v1/logout`` and ``POST /api/v1/api_key/``.
+
+Refresh tokens are single-use: a refresh revokes the token it was given (its ``jti`` goes into
+``revoked_token`` until the token would have expired) and hands out a new pair, so a stolen
+refresh token stops working once either party uses it. Logout revokes the caller's refresh
+token the same way. Access tokens are not tracked; they live out their (short) lifetime.
 """
 
 from __future__ import annotations
@@ -9,20 +15,22 @@ import secrets
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flowql.auth.api_keys import display_prefix, generate_api_key, hash_api_key
 from flowql.auth.passwords import verify_password
-from flowql.auth.tokens import create_token
+from flowql.auth.tokens import TokenClaims, create_token, decode_token
 from flowql.context import Context
 from flowql.db.base import utcnow
-from flowql.db.models import ApiKey, User
+from flowql.db.models import ApiKey, RevokedToken, User
 from flowql.errors import PermissionDenied, Unauthenticated
 from flowql.resolvers.input_checks import check_text, text_problem
 from flowql.resolvers.users import USERNAME_MAX, create_user_in
 from flowql.settings import Settings
 
+INVALID_REFRESH_TOKEN = "Invalid refresh token"  # noqa: S105 (an error message, not a secret)
 #: Host names that always mean this machine.
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
 
@@ -118,3 +126,54 @@ async def create_api_key(ctx: Context, *, name: str | None) -> CreatedApiKey:
         session.add(key)
         await session.commit()
     return CreatedApiKey(key=key, secret=secret)
+
+
+async def _revoke(session: AsyncSession, claims: TokenClaims) -> bool:
+    """Record ``claims.jti`` as revoked (committed); False when it already was (also when a
+    concurrent request revoked it first: the primary key decides)."""
+    if await session.get(RevokedToken, claims.jti) is not None:
+        return False
+    session.add(RevokedToken(jti=claims.jti, expires_at=claims.expires_at))
+    try:
+        await session.commit()
+    except IntegrityError:
+        await session.rollback()
+        return False
+    return True
+
+
+async def refresh_tokens(ctx: Context, *, refresh_token: str | None) -> Tokens:
+    """A new access/refresh pair for a valid refresh token (Langflow ``POST /api/v1/refresh``,
+    GraphQL ``refreshToken``); needs no principal. The presented token is revoked (rotation),
+    so each refresh token works once.
+
+    Raises Unauthenticated("Invalid refresh token") for a missing, malformed, expired or revoked
+    token, an access token, or a user who is gone or inactive.
+    """
+    secret = ctx.settings.resolved_secret_key()
+    claims = decode_token(secret, refresh_token, "refresh") if refresh_token else None
+    if claims is None:
+        raise Unauthenticated(INVALID_REFRESH_TOKEN)
+    async with ctx.sessions() as session:
+        user = await session.scalar(select(User).where(User.id == claims.user_id, User.is_active.is_(True)))
+        if user is None or not await _revoke(session, claims):
+            raise Unauthenticated(INVALID_REFRESH_TOKEN)
+    return issue_tokens(ctx.settings, user)
+
+
+async def logout(ctx: Context, *, refresh_token: str | None) -> bool:
+    """Revoke the caller's refresh token (Langflow ``POST /api/v1/logout``, GraphQL ``logout``):
+    its ``jti`` goes into ``revoked_token`` until it would expire, so ``refresh_tokens`` refuses
+    it. A token that is missing, invalid, expired or another user's revokes nothing; rows of
+    revoked tokens that have expired anyway are deleted on the way. Returns whether a token
+    was revoked. Raises Unauthenticated without a principal.
+    """
+    principal = ctx.require_principal()
+    secret = ctx.settings.resolved_secret_key()
+    claims = decode_token(secret, refresh_token, "refresh") if refresh_token else None
+    async with ctx.sessions() as session:
+        await session.execute(delete(RevokedToken).where(RevokedToken.expires_at < utcnow()))
+        await session.commit()
+        if claims is None or claims.user_id != principal.user_id:
+            return False
+        return await _revoke(session, claims)

@@ -1,5 +1,12 @@
-"""``GET /api/v1/auto_login``, ``POST /api/v1/login`` and the caller's API keys
-(``GET``/``POST /api/v1/api_key/``, ``DELETE /api/v1/api_key/{api_key_id}``)."""
+"""Sign-in: ``GET /api/v1/auto_login``, ``POST /api/v1/login``, ``POST /api/v1/refresh``,
+``POST /api/v1/logout``; and the caller's API keys (``GET``/``POST /api/v1/api_key/``,
+``DELETE /api/v1/api_key/{api_key_id}``).
+
+The token cookies are set and cleared by :mod:`flowql.auth.cookies` (one place knows their
+attributes). ``/refresh`` reads the refresh token from the ``refresh_token_lf`` cookie only, as
+Langflow does (GraphQL ``refreshToken`` takes it as an argument); being a cookie-authenticated
+state change, it needs an ``Origin`` of this server (CSRF).
+"""
 
 from __future__ import annotations
 
@@ -7,12 +14,13 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request, Response
+from fastapi import APIRouter, Cookie, Form, Request, Response
 from pydantic import BaseModel
 
+from flowql.auth.cookies import REFRESH_COOKIE, clear_token_cookies, set_token_cookies
 from flowql.resolvers import api_keys as api_key_resolvers
 from flowql.resolvers import auth as auth_resolvers
-from flowql.rest_compat.deps import Ctx, PublicCtx
+from flowql.rest_compat.deps import Ctx, PublicCtx, require_same_origin
 from flowql.settings import Settings
 
 router = APIRouter(prefix="/api/v1", tags=["auth"])
@@ -46,23 +54,15 @@ class ApiKeyCreated(BaseModel):
 
 
 def _set_token_cookies(response: Response, settings: Settings, tokens: auth_resolvers.Tokens) -> None:
-    secure = not settings.resolved_auto_login and settings.host not in ("127.0.0.1", "localhost")
-    response.set_cookie(
-        "access_token_lf",
-        tokens.access_token,
-        httponly=False,
-        samesite="lax",
-        secure=secure,
-        max_age=settings.access_token_minutes * 60,
+    set_token_cookies(
+        response, settings, access_token=tokens.access_token, refresh_token=tokens.refresh_token
     )
-    response.set_cookie(
-        "refresh_token_lf",
-        tokens.refresh_token,
-        httponly=True,
-        samesite="lax",
-        secure=secure,
-        max_age=settings.refresh_token_minutes * 60,
-    )
+
+
+class LogoutOut(BaseModel):
+    """Langflow's logout answer."""
+
+    message: str
 
 
 @router.get("/auto_login", response_model=TokenOut)
@@ -85,6 +85,32 @@ async def login(
     tokens = await auth_resolvers.login(ctx, username=username, password=password)
     _set_token_cookies(response, ctx.settings, tokens)
     return TokenOut(**tokens.__dict__)
+
+
+RefreshCookie = Annotated[str | None, Cookie(alias=REFRESH_COOKIE)]
+
+
+@router.post("/refresh", response_model=TokenOut)
+async def refresh(
+    ctx: PublicCtx, request: Request, response: Response, token: RefreshCookie = None
+) -> TokenOut:
+    """New tokens (JSON and cookies) for the ``refresh_token_lf`` cookie, which is used up (each
+    refresh token works once). 401 ``Invalid refresh token`` without a valid, unrevoked refresh
+    token; 403 when the request has no ``Origin`` / ``Referer`` of this server."""
+    if token:
+        require_same_origin(request)
+    tokens = await auth_resolvers.refresh_tokens(ctx, refresh_token=token)
+    _set_token_cookies(response, ctx.settings, tokens)
+    return TokenOut(**tokens.__dict__)
+
+
+@router.post("/logout", response_model=LogoutOut)
+async def logout(ctx: Ctx, response: Response, token: RefreshCookie = None) -> LogoutOut:
+    """Revoke the caller's ``refresh_token_lf`` on the server and clear both token cookies:
+    ``{"message": "Logout successful"}``. Needs credentials (401 without)."""
+    await auth_resolvers.logout(ctx, refresh_token=token)
+    clear_token_cookies(response, ctx.settings)
+    return LogoutOut(message="Logout successful")
 
 
 class ApiKeyRead(BaseModel):

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import APIKeyCookie, APIKeyHeader, APIKeyQuery, HTTPAuthorizationCredentials, HTTPBearer
 
-from flowql.auth.csrf import check_csrf
+from flowql.auth.csrf import check_csrf, require_trusted_origin
 from flowql.auth.lookup import principal_from_credentials
 from flowql.context import Context
 from flowql.errors import Unauthenticated
@@ -35,6 +35,25 @@ def _global_vars(request: Request) -> dict[str, str]:
     }
 
 
+def _lower_headers(request: Request) -> dict[str, str]:
+    return {k.lower(): v for k, v in request.headers.items()}
+
+
+def _server_origin(request: Request) -> str:
+    return f"{request.url.scheme}://{request.url.netloc}"
+
+
+def require_same_origin(request: Request) -> None:
+    """PermissionDenied (403) unless the request's ``Origin`` / ``Referer`` is this server or one
+    of ``FLOWQL_ALLOWED_ORIGINS`` (the CSRF rule, for a request acting on a cookie other than
+    the access token, e.g. ``refresh_token_lf``)."""
+    require_trusted_origin(
+        headers=_lower_headers(request),
+        server_origin=_server_origin(request),
+        allowed_origins=app_services(request).settings.allowed_origins,
+    )
+
+
 async def optional_context(
     request: Request,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
@@ -55,8 +74,8 @@ async def optional_context(
     check_csrf(
         principal,
         method=request.method,
-        headers={k.lower(): v for k, v in request.headers.items()},
-        server_origin=f"{request.url.scheme}://{request.url.netloc}",
+        headers=_lower_headers(request),
+        server_origin=_server_origin(request),
         allowed_origins=services.settings.allowed_origins,
     )
     return Context(
@@ -70,7 +89,7 @@ async def optional_context(
 
 def public_context(request: Request) -> Context:
     """A Context without a principal, for allow-listed routes that take no credentials
-    (login, auto-login): a stale cookie must not get in their way."""
+    (login, auto-login, refresh, sign-up): a stale cookie must not get in their way."""
     services = app_services(request)
     return Context(settings=services.settings, sessions=services.sessions, jobs=services.jobs)
 

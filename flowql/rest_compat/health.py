@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from flowql import __version__
+from flowql.resolvers.config import get_version
 
 router = APIRouter(tags=["health"])
 
@@ -24,4 +24,5 @@ async def health_check() -> dict[str, str]:
 @router.get("/api/v1/version")
 async def version() -> dict[str, str]:
     """Langflow's ``/api/v1/version`` shape with FlowQL's own version and package name."""
-    return {"version": __version__, "main_version": __version__, "package": "FlowQL"}
+    info = get_version()
+    return {"version": info.version, "main_version": info.main_version, "package": info.package}

@@ -1,5 +1,6 @@
-"""``User``: the account behind the caller (Langflow ``UserRead``); ``ApiKey`` /
-``CreatedApiKey``: the caller's API keys (Langflow ``ApiKeyRead`` / ``UnmaskedApiKeyRead``)."""
+"""Account types: ``User`` (Langflow ``UserRead``) and its ``users`` connection, ``UserPatch``
+(``UserUpdate``), ``AuthTokens`` (``Token``), ``Version``; ``ApiKey`` / ``CreatedApiKey``: the
+caller's API keys (Langflow ``ApiKeyRead`` / ``UnmaskedApiKeyRead``)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from typing import Any
 import strawberry
 from strawberry.scalars import JSON
 
-from flowql.schema.records import ApiKeyRecord, UserRecord
+from flowql.schema.records import ApiKeyRecord, UserPageRecord, UserRecord
+from flowql.schema.types.pagination import PageInfo
 
 
 @strawberry.type(name="User", description="A user account (as REST GET /api/v1/users/whoami).")
@@ -79,3 +81,83 @@ class CreatedApiKey:
 
     api_key: ApiKey
     secret: str
+
+
+@strawberry.type(description="A user with its opaque keyset cursor.")
+class UserEdge:
+    """A user with its opaque keyset cursor."""
+
+    cursor: str
+    node: User
+
+
+@strawberry.type(description="A keyset page of users, oldest first (superusers only).")
+class UserConnection:
+    """A page of users."""
+
+    edges: list[UserEdge]
+    page_info: PageInfo
+    total_count: int
+
+    @classmethod
+    def from_page(cls, page: UserPageRecord) -> UserConnection:
+        """Shape a ``users_page`` result."""
+        edges = [UserEdge(cursor=cursor, node=User.from_record(user)) for cursor, user in page.items]
+        return cls(
+            edges=edges,
+            page_info=PageInfo(
+                has_next_page=page.has_next_page, end_cursor=edges[-1].cursor if edges else None
+            ),
+            total_count=page.total_count,
+        )
+
+
+@strawberry.type(
+    name="AuthTokens",
+    description="An access and a refresh token (as REST POST /api/v1/login); the refresh token "
+    "works once, with refreshToken.",
+)
+class AuthTokens:
+    """Langflow's ``Token``: ``tokenType`` is ``bearer``."""
+
+    access_token: str
+    refresh_token: str
+    token_type: str
+
+
+@strawberry.type(name="Version", description="The server's version (as REST GET /api/v1/version).")
+class Version:
+    """FlowQL's version and package name."""
+
+    version: str
+    package: str
+
+
+@strawberry.input(
+    name="UserPatch",
+    description="Changes to a user (as REST UserUpdate); absent or null fields stay as they are. "
+    "isActive, isSuperuser and password need a superuser.",
+)
+class UserPatch:
+    """Changes to a user; mirrors Langflow ``UserUpdate`` (``PATCH /api/v1/users/{user_id}``).
+    ``password`` (superusers only) sets another user's password without the current one."""
+
+    username: str | None = strawberry.UNSET
+    profile_image: str | None = strawberry.UNSET
+    is_active: bool | None = strawberry.UNSET
+    is_superuser: bool | None = strawberry.UNSET
+    optins: JSON | None = strawberry.UNSET
+    password: str | None = strawberry.UNSET
+
+    def to_values(self) -> dict[str, Any]:
+        """The ``values`` for ``resolvers.users.update_user`` (UserUpdate field names); absent
+        and null fields are left out."""
+        raw: dict[str, Any] = {
+            "username": self.username,
+            "profile_image": self.profile_image,
+            "is_active": self.is_active,
+            "is_superuser": self.is_superuser,
+            "optins": self.optins,
+            "password": self.password,
+        }
+        return {k: v for k, v in raw.items() if v is not None and v is not strawberry.UNSET}
