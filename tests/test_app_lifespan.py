@@ -10,9 +10,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from alembic.script import ScriptDirectory
 from sqlalchemy import select, text
 
 from flowql.app import create_app
+from flowql.db.migrate import alembic_config
 from flowql.db.models import Job, JobEvent, User
 from flowql.jobs.server_lock import ServerAlreadyRunning, _flock_beside
 from flowql.resolvers.users import create_user_in
@@ -27,7 +29,7 @@ async def test_lifespan_migrates_a_new_database_and_creates_the_auto_login_user(
         services: AppServices = app.state.services
         async with services.engine.connect() as conn:
             version = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar()
-        assert version == "0002"  # the newest revision in flowql/db/migrations/versions
+        assert version == ScriptDirectory.from_config(alembic_config()).get_current_head()
         async with services.sessions() as session:
             user = await session.scalar(select(User).where(User.username == settings.superuser))
         assert user is not None and user.is_superuser
