@@ -1,17 +1,35 @@
-"""Database helpers shared by the flow resolvers: folder ownership, endpoint names, commits."""
+"""Database helpers shared by the flow and project resolvers: folder ownership, endpoint names,
+Langflow's naming policy, deleting flows with everything their runs left, commits."""
 
 from __future__ import annotations
 
+import re
 import uuid
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
-from flowql.db.models import Flow, Project
+from flowql.db.models import (
+    File,
+    Flow,
+    Job,
+    JobEvent,
+    Message,
+    Project,
+    Span,
+    Trace,
+    Transaction,
+    VertexBuild,
+)
 from flowql.errors import Conflict, NotFound
 from flowql.resolvers.users import default_project_id
+
+#: Longest flow or project name (the columns are ``String(255)``).
+NAME_MAX = 255
 
 FLOW_NOT_FOUND = "Flow not found"
 PROJECT_NOT_FOUND = "Project not found"
@@ -62,3 +80,90 @@ async def commit_or_conflict(session: AsyncSession) -> None:
     except IntegrityError as exc:
         await session.rollback()
         raise Conflict("A flow with these values already exists (endpoint_name in use)") from exc
+
+
+def next_free_name(name: str, taken: Collection[str]) -> str:
+    """Langflow's naming policy: ``name`` when nobody has it, else ``name (N)`` where N is one
+    more than the highest ``name (k)`` in ``taken`` (1 when there is none). The base is cut so
+    the result fits :data:`NAME_MAX` characters."""
+    if name not in taken:
+        return name
+    pattern = re.compile(rf"^{re.escape(name)} \((\d+)\)$")
+    numbers = [int(m.group(1)) for t in taken if (m := pattern.match(t))]
+    suffix = f" ({max(numbers, default=0) + 1})"
+    return name[: NAME_MAX - len(suffix)] + suffix
+
+
+async def _names_like(
+    session: AsyncSession,
+    model: type[Flow] | type[Project],
+    user_id: uuid.UUID,
+    name: str,
+    except_id: uuid.UUID | None,
+) -> set[str]:
+    """The user's names of ``model`` equal to ``name`` or starting with ``name (``."""
+    query = select(model.name).where(
+        model.user_id == user_id, (model.name == name) | model.name.startswith(f"{name} (", autoescape=True)
+    )
+    if except_id is not None:
+        query = query.where(model.id != except_id)
+    return set(await session.scalars(query))
+
+
+async def free_names(
+    session: AsyncSession,
+    model: type[Flow] | type[Project],
+    user_id: uuid.UUID,
+    names: Sequence[str],
+    *,
+    except_ids: Sequence[uuid.UUID | None] | None = None,
+) -> list[str]:
+    """The names to store for new (or renamed) flows or projects of a user, in order: each
+    follows :func:`next_free_name` against the user's stored names and the names given to the
+    earlier entries. ``except_ids[i]`` is the object entry ``i`` renames (its own name is free)."""
+    given: list[str] = []
+    for index, name in enumerate(names):
+        except_id = except_ids[index] if except_ids is not None else None
+        taken = await _names_like(session, model, user_id, name, except_id) | set(given)
+        given.append(next_free_name(name, taken))
+    return given
+
+
+@dataclass
+class DeletedFlows:
+    """What :func:`delete_flows_with_runs` removed: how many flows, and the store keys of their
+    v1 flow files (rows gone; the stored bytes are deleted after the commit)."""
+
+    count: int
+    file_keys: list[str]
+
+
+async def delete_flows_with_runs(
+    session: AsyncSession, user_id: uuid.UUID, flow_ids: Collection[uuid.UUID]
+) -> DeletedFlows:
+    """Delete those of ``flow_ids`` that are the user's, with their messages, vertex builds,
+    transactions, traces (and spans), jobs (and job events) and v1 flow files' rows, in
+    ``session``'s transaction (not committed). The foreign keys cascade too; the explicit
+    deletes keep it so on a database that does not enforce them."""
+    if not flow_ids:
+        return DeletedFlows(0, [])
+    owned = select(Flow.id).where(Flow.id.in_(list(flow_ids)), Flow.user_id == user_id)
+    ids = list(await session.scalars(owned))
+    if not ids:
+        return DeletedFlows(0, [])
+    file_keys = list(await session.scalars(select(File.path).where(File.flow_id.in_(ids))))
+    traces = select(Trace.id).where(Trace.flow_id.in_(ids))
+    jobs = select(Job.id).where(Job.flow_id.in_(ids))
+    for statement in (
+        delete(Message).where(Message.flow_id.in_(ids)),
+        delete(VertexBuild).where(VertexBuild.flow_id.in_(ids)),
+        delete(Transaction).where(Transaction.flow_id.in_(ids)),
+        delete(Span).where(Span.trace_id.in_(traces)),
+        delete(Trace).where(Trace.flow_id.in_(ids)),
+        delete(JobEvent).where(JobEvent.job_id.in_(jobs)),
+        delete(Job).where(Job.flow_id.in_(ids)),
+        delete(File).where(File.flow_id.in_(ids)),
+        delete(Flow).where(Flow.id.in_(ids)),
+    ):
+        await session.execute(statement)
+    return DeletedFlows(len(ids), file_keys)

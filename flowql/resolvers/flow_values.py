@@ -194,3 +194,46 @@ def _check_endpoint_name(value: Any, out: dict[str, Any]) -> str | None:
         return "must not be a UUID (it would be read as a flow id)"
     out["endpoint_name"] = value
     return None
+
+
+def _is_api_key_name(name: str) -> bool:
+    """Langflow's ``has_api_terms``: ``api`` with ``key`` (or ``token`` but not ``tokens``)."""
+    lowered = name.lower()
+    return "api" in lowered and ("key" in lowered or ("token" in lowered and "tokens" not in lowered))
+
+
+def strip_api_keys(data: Any) -> Any:
+    """A copy of flow ``data`` whose password fields named like API keys (``api_key``,
+    ``openai_api_key``, ``api_token``) hold ``None``, as Langflow's ``remove_api_keys`` does for
+    downloads. A field that only names a variable (``load_from_db``) keeps its value (a name, not
+    a secret). Anything that is not a node template is copied unchanged."""
+    if not isinstance(data, dict) or not isinstance(data.get("nodes"), list):
+        return data
+    nodes: list[Any] = []
+    for node in data["nodes"]:
+        template = _template_of(node)
+        if template is None:
+            nodes.append(node)
+            continue
+        cleaned = {
+            key: (
+                {**value, "value": None}
+                if isinstance(value, dict)
+                and value.get("password")
+                and not value.get("load_from_db")
+                and _is_api_key_name(str(value.get("name", key)))
+                else value
+            )
+            for key, value in template.items()
+        }
+        nodes.append(
+            {**node, "data": {**node["data"], "node": {**node["data"]["node"], "template": cleaned}}}
+        )
+    return {**data, "nodes": nodes}
+
+
+def _template_of(node: Any) -> dict[str, Any] | None:
+    inner = node.get("data") if isinstance(node, dict) else None
+    body = inner.get("node") if isinstance(inner, dict) else None
+    template = body.get("template") if isinstance(body, dict) else None
+    return template if isinstance(template, dict) else None

@@ -8,22 +8,64 @@ principal refuse it (see :mod:`flowql.schema.permissions`).
 
 from __future__ import annotations
 
+import uuid
+
+from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext
 from strawberry.types import Info as StrawberryInfo
 
 from flowql.context import Context
+from flowql.db.models import Project, User
+from flowql.resolvers import flows, projects
+from flowql.resolvers.flows import FlowPage
+from flowql.resolvers.projects import ProjectFlowsKey
 from flowql.rest_compat.deps import OptionalCtx
 
 
-class GraphQLContext(BaseContext):
-    """Per-operation context. ``ctx`` is what every resolver function takes first.
+class FlowLoaders:
+    """The DataLoaders behind ``Flow.owner``, ``Flow.project``, ``Project.parent`` and
+    ``Project.flows``: each batches every load of one operation into one resolver call (a fixed
+    number of SQL statements however many flows or projects a query lists). Without a principal
+    (a PUBLIC flow read anonymously) owners and projects load as ``None``."""
 
-    Per-operation DataLoaders will live here too (never module-level).
-    """
+    def __init__(self, ctx: Context) -> None:
+        self._ctx = ctx
+        self.owners: DataLoader[uuid.UUID, User | None] = DataLoader(load_fn=self._owners)
+        self.projects: DataLoader[uuid.UUID | None, Project | None] = DataLoader(load_fn=self._projects)
+        self.project_flows: DataLoader[ProjectFlowsKey, FlowPage] = DataLoader(load_fn=self._project_flows)
+
+    async def _owners(self, keys: list[uuid.UUID]) -> list[User | None]:
+        if self._ctx.principal is None:
+            return [None] * len(keys)
+        return await flows.owners_by_ids(self._ctx, user_ids=keys)
+
+    async def _projects(self, keys: list[uuid.UUID | None]) -> list[Project | None]:
+        if self._ctx.principal is None:
+            return [None] * len(keys)
+        return await projects.projects_by_ids(self._ctx, project_ids=keys)
+
+    async def _project_flows(self, keys: list[ProjectFlowsKey]) -> list[FlowPage]:
+        return await projects.project_flow_pages(self._ctx, keys=keys)
+
+
+class GraphQLContext(BaseContext):
+    """Per-operation context. ``ctx`` is what every resolver function takes first; the
+    DataLoaders of one operation come from :meth:`flow_loaders` (never module-level)."""
 
     def __init__(self, ctx: Context) -> None:
         super().__init__()
         self.ctx = ctx
+        self._flow_loaders: FlowLoaders | None = None
+        self._loaders_operation: object = None
+
+    def flow_loaders(self, operation: object) -> FlowLoaders:
+        """The :class:`FlowLoaders` of ``operation`` (``info.operation``), made on its first use:
+        one HTTP request is one operation, and each operation on a websocket gets fresh loaders,
+        so no cache outlives the operation that filled it."""
+        if self._flow_loaders is None or self._loaders_operation is not operation:
+            self._flow_loaders = FlowLoaders(self.ctx)
+            self._loaders_operation = operation
+        return self._flow_loaders
 
 
 Info = StrawberryInfo[GraphQLContext, None]

@@ -6,10 +6,8 @@ from __future__ import annotations
 from typing import Annotated
 
 import strawberry
-from starlette.datastructures import UploadFile
-from strawberry.file_uploads import Upload
 
-from flowql.errors import DomainError, FieldProblem, InvalidInput, NotFound, TooLarge
+from flowql.errors import DomainError, NotFound
 from flowql.resolvers import api_keys, auth, flows, runs
 from flowql.schema.context import Info
 from flowql.schema.errors import (
@@ -21,7 +19,6 @@ from flowql.schema.errors import (
     run_error,
 )
 from flowql.schema.inputs import FlowInput, RunInput, parse_uuid
-from flowql.schema.permissions import refuse_cookie_only_upload
 from flowql.schema.types.flows import Flow
 from flowql.schema.types.runs import RunResult
 from flowql.schema.types.users import ApiKey, CreatedApiKey
@@ -55,38 +52,6 @@ async def create_flow(info: Info, input: FlowInput) -> FlowResult:
         return Flow.from_record(await flows.create_flow(info.context.ctx, values=values))
     except DomainError as exc:
         return flow_error(exc)
-
-
-async def _read_json_upload(file: object, max_mb: int) -> object:
-    """The parsed JSON of an uploaded file. Raises TooLarge over ``max_mb`` megabytes and
-    InvalidInput for anything that is not JSON."""
-    limit = max_mb * 1024 * 1024
-    if isinstance(file, UploadFile):
-        raw = await file.read(limit + 1)
-    elif isinstance(file, bytes):
-        raw = file
-    else:
-        raise InvalidInput("file must be an uploaded file", [FieldProblem("file", "not a file")])
-    if len(raw) > limit:
-        raise TooLarge(f"The file exceeds the upload limit of {max_mb} MB")
-    return flows.parse_flow_file(raw)
-
-
-async def import_flow(
-    info: Info, file: Upload, project_id: strawberry.ID | None = strawberry.UNSET
-) -> list[FlowResult]:
-    """``importFlow``: ``flows.import_flows`` on the uploaded JSON (one flow or
-    ``{"flows": [...]}``), all or none: the stored flows in file order, or one error member.
-    Refused (code FORBIDDEN) when authenticated only by the session cookie."""
-    refuse_cookie_only_upload(info.context)
-    ctx = info.context.ctx
-    try:
-        folder_id = parse_uuid(project_id, "projectId") if project_id else None
-        payload = await _read_json_upload(file, ctx.settings.max_file_size_upload)
-        stored = await flows.import_flows(ctx, payload=payload, folder_id=folder_id)
-    except DomainError as exc:
-        return [flow_error(exc)]
-    return [Flow.from_record(flow) for flow in stored]
 
 
 async def run_flow(info: Info, flow_id: strawberry.ID, input: RunInput) -> RunFlowResult:

@@ -111,3 +111,9 @@ async def test_unknown_project_is_not_found(gql: Gql, alice: TestUser) -> None:
     result = await create(gql, alice, {"name": "x", "projectId": str(uuid.uuid4())})
     assert result["__typename"] == "NotFoundError"
     assert await count_flows(gql, alice) == 0
+
+
+async def test_name_clash_gets_langflow_suffix(gql: Gql, alice: TestUser, bob: TestUser) -> None:
+    names = [(await create(gql, alice, {"name": "twin"}))["name"] for _ in range(3)]
+    assert names == ["twin", "twin (1)", "twin (2)"]
+    assert (await create(gql, bob, {"name": "twin"}))["name"] == "twin"  # names are per user

@@ -64,14 +64,16 @@ async def test_list_shows_only_own_flows_and_filters(
 ) -> None:
     a1 = await create_flow_rest(client, alice.headers, echo_export(shared_dir))
     a2 = await create_flow_rest(client, alice.headers, {"name": "comp", "is_component": True, "data": {}})
-    await create_flow_rest(client, bob.headers, echo_export(shared_dir))
+    bobs_folder = (await create_flow_rest(client, bob.headers, echo_export(shared_dir)))["folder_id"]
 
     assert [f["id"] for f in await list_flows_rest(client, alice)] == [a1["id"], a2["id"]]
     assert [f["id"] for f in await list_flows_rest(client, alice, folder_id=a1["folder_id"])] == [
         a1["id"],
         a2["id"],
     ]
-    assert await list_flows_rest(client, alice, folder_id=MISSING_ID) == []
+    for folder in (MISSING_ID, bobs_folder):  # an unknown or foreign project is 404
+        r = await client.get("/api/v1/flows/", params={"folder_id": folder}, headers=alice.headers)
+        assert (r.status_code, r.json()) == (404, {"detail": "Project not found"})
     assert [f["id"] for f in await list_flows_rest(client, alice, components_only="true")] == [a2["id"]]
     everything = await list_flows_rest(
         client,

@@ -43,7 +43,7 @@ async def test_upload_many_flows(shared_dir: Path, client: httpx.AsyncClient, al
     )
     assert r.status_code == 201, r.text
     stored = r.json()
-    assert [f["name"] for f in stored] == ["echo", "prompt", "echo"]
+    assert [f["name"] for f in stored] == ["echo", "prompt", "echo (1)"]  # the naming policy
     assert [f["id"] for f in stored[:2]] == [e["id"] for e in exports]
     assert stored[2]["id"] not in {e["id"] for e in exports}
     assert len(await list_flows_rest(client, alice)) == 3

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry.scalars import JSON
 
 from flowql.resolvers.flows import flow_components
+from flowql.schema.context import Info
 from flowql.schema.records import FlowPageRecord, FlowRecord
+from flowql.schema.types.monitor import MessageConnection, SessionConnection, flow_messages, flow_sessions
 from flowql.schema.types.pagination import PageInfo
+from flowql.schema.types.users import User
+
+if TYPE_CHECKING:
+    from flowql.schema.types.projects import Project
 
 
 @strawberry.enum(description="Who may run a flow without owning it (Langflow access_type).")
@@ -38,6 +45,24 @@ def _flow_components(root: Flow) -> list[FlowComponent]:
     ]
 
 
+async def _flow_owner(root: Flow, info: Info) -> User | None:
+    """``Flow.owner`` through the operation's owners DataLoader."""
+    if root.user_id is None:
+        return None
+    user = await info.context.flow_loaders(info.operation).owners.load(root.user_id)
+    return User.from_record(user) if user is not None else None
+
+
+async def _flow_project(
+    root: Flow, info: Info
+) -> Annotated[Project, strawberry.lazy("flowql.schema.types.projects")] | None:
+    """``Flow.project`` through the operation's projects DataLoader."""
+    from flowql.schema.types.projects import Project
+
+    found = await info.context.flow_loaders(info.operation).projects.load(root.folder_id)
+    return Project.from_record(found) if found is not None else None
+
+
 @strawberry.type(
     name="Flow",
     description="A stored flow (Langflow FlowRead); data is the flow JSON (nodes, edges, viewport) as saved.",
@@ -62,10 +87,29 @@ class Flow:
     action_description: str | None
     access_type: AccessType
     updated_at: datetime
+    user_id: strawberry.Private[uuid.UUID | None] = None
+    folder_id: strawberry.Private[uuid.UUID | None] = None
 
     components: list[FlowComponent] = strawberry.field(
         resolver=_flow_components,
         description="The flow's component vertices, typed, in data.nodes order.",
+    )
+    owner: User | None = strawberry.field(
+        resolver=_flow_owner,
+        description="Who owns the flow: you, for your flows; null for another user's PUBLIC flow "
+        "(publicFlow) and for starter projects. Loaded per operation in one batch.",
+    )
+    project: Annotated[Project, strawberry.lazy("flowql.schema.types.projects")] | None = strawberry.field(
+        resolver=_flow_project,
+        description="The project (Langflow folder) holding the flow; null when it is not yours "
+        "(another user's PUBLIC flow, a starter project). Loaded per operation in one batch.",
+    )
+    sessions: SessionConnection = strawberry.field(
+        resolver=flow_sessions, description="Your sessions of this flow, in the order they began."
+    )
+    messages: MessageConnection = strawberry.field(
+        resolver=flow_messages,
+        description="Your stored messages of this flow, oldest first (of one session with sessionId).",
     )
 
     @classmethod
@@ -90,6 +134,8 @@ class Flow:
             action_description=flow.action_description,
             access_type=AccessType.PUBLIC if flow.access_type == "PUBLIC" else AccessType.PRIVATE,
             updated_at=flow.updated_at,
+            user_id=flow.user_id,
+            folder_id=flow.folder_id,
         )
 
 
