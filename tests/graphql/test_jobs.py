@@ -252,3 +252,15 @@ async def test_a_provider_failure_in_a_build_names_its_error_type(
         "RateLimitError",
         429,
     )
+
+
+async def test_message_added_names_its_flow(gql: Gql, alice: TestUser, shared_dir: Path) -> None:
+    flow_id = await create_flow(gql, alice, load_case(shared_dir, "echo").flow)
+    job_id = await build(gql, alice, flow_id, "hi", logBuilds=False)
+    await wait_for_end(gql, alice, job_id)
+    query = """query($id: ID!) { job(id: $id) { events { edges { node {
+        ... on MessageAdded { message { text flow { id } } } } } } } }"""
+    body = await gql(query, {"id": job_id}, headers=alice.headers)
+    nodes = [edge["node"] for edge in body["data"]["job"]["events"]["edges"]]
+    flows = [n["message"]["flow"] for n in nodes if n]
+    assert flows == [{"id": flow_id}, {"id": flow_id}]

@@ -203,6 +203,7 @@ def message_from_event(data: Mapping[str, Any], at: datetime) -> Message:
         usage=token_usage(properties),
         properties=props,
         content_blocks=blocks,
+        flow_id=str(inner.get("flow_id") or "") or None,
     )
 
 

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry.scalars import JSON
 
+from flowql.schema.monitor_loaders import message_flow
 from flowql.schema.records import ChatMessageRecord, RunOutcomeRecord, VertexOutputRecord
+
+if TYPE_CHECKING:
+    from flowql.schema.types.flows import Flow
 
 
 @strawberry.type(description="Token counts a model reported.")
@@ -53,6 +57,10 @@ class Message:
     usage: TokenUsage | None
     properties: JSON | None
     content_blocks: JSON | None
+    flow_id: strawberry.Private[str | None] = None
+    flow: Annotated[Flow, strawberry.lazy("flowql.schema.types.flows")] | None = strawberry.field(
+        resolver=message_flow, description="The flow the message belongs to (null when it is not yours)."
+    )
 
     @classmethod
     def from_chat(cls, message: ChatMessageRecord) -> Message:
@@ -73,6 +81,7 @@ class Message:
             usage=token_usage(message.properties),
             properties=properties,
             content_blocks=blocks,
+            flow_id=message.flow_id or None,
         )
 
 
