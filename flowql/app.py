@@ -14,7 +14,13 @@ from flowql.jobs.recovery import end_orphaned_jobs
 from flowql.jobs.server_lock import acquire_server_lock
 from flowql.resolvers.auth import ensure_default_superuser
 from flowql.rest_compat import auth, build, build_public, catalog, flows, health, monitor, run
+from flowql.rest_compat import config as config_routes
+from flowql.rest_compat import files as file_routes
+from flowql.rest_compat import files_v2 as file_v2_routes
+from flowql.rest_compat import projects as project_routes
+from flowql.rest_compat import users as user_routes
 from flowql.rest_compat.errors import install_error_handlers
+from flowql.rest_compat.openapi_errors import ERROR_RESPONSES
 from flowql.schema.app import graphql_router
 from flowql.services import AppServices, start_services
 from flowql.settings import Settings
@@ -25,7 +31,8 @@ MULTIPART_OVERHEAD = 64 * 1024
 
 def rest_routers() -> list[APIRouter]:
     """Every REST router the app serves (route paths carry their full prefix)."""
-    return [module.router for module in (health, auth, flows, run, monitor, build, build_public, catalog)]
+    modules = (health, auth, flows, run, monitor, build, build_public, catalog, project_routes)
+    return [module.router for module in (*modules, user_routes, config_routes, file_routes, file_v2_routes)]
 
 
 def create_app(settings: Settings | None = None, services: AppServices | None = None) -> FastAPI:
@@ -76,6 +83,7 @@ def create_app(settings: Settings | None = None, services: AppServices | None = 
         )
     install_error_handlers(app)
     for router in rest_routers():
-        app.include_router(router)
-    app.include_router(graphql_router(settings), prefix="/graphql")
+        app.include_router(router, responses=ERROR_RESPONSES)
+    # GraphQL documents itself (introspection, schema.graphql); it is not part of the REST contract.
+    app.include_router(graphql_router(settings), prefix="/graphql", include_in_schema=False)
     return app

@@ -59,6 +59,8 @@ class Settings(BaseSettings):
     news_search_url: str = "https://news.google.com/rss/search"
     graphql_max_depth: int = 12
     graphql_max_aliases: int = 30
+    #: Folder of extra starter projects (``*.json`` flow exports) served after FlowQL's own.
+    starter_projects_dir: Path | None = None
     access_token_minutes: int = 60
     refresh_token_minutes: int = 60 * 24 * 7
     host: str = "127.0.0.1"

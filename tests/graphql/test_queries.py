@@ -71,9 +71,54 @@ UNAUTHENTICATED_PROBES = {
     "apiKeys": "{ apiKeys { id } }",
     "createApiKey": "mutation { createApiKey { secret } }",
     "deleteApiKey": 'mutation { deleteApiKey(id: "' + str(uuid.uuid4()) + '") }',
+    "users": "{ users { totalCount } }",
+    "logout": "mutation { logout }",
+    "updateUser": 'mutation { updateUser(id: "' + str(uuid.uuid4()) + '", patch: {username: "x"}) { id } }',
+    "resetPassword": f'mutation {{ resetPassword(id: "{uuid.uuid4()}", currentPassword: "", password: "") }}',
+}
+#: The monitor fields (see tests/graphql/test_monitor.py).
+UNAUTHENTICATED_PROBES |= {
+    "messages": "{ messages { edges { cursor } } }",
+    "sessions": '{ sessions(flowId: "' + str(uuid.uuid4()) + '") { edges { cursor } } }',
+    "vertexBuilds": '{ vertexBuilds(flowId: "' + str(uuid.uuid4()) + '") { id } }',
+    "transactions": '{ transactions(flowId: "' + str(uuid.uuid4()) + '") { totalCount } }',
+    "traces": "{ traces { totalCount } }",
+    "trace": '{ trace(id: "' + str(uuid.uuid4()) + '") { id } }',
+    "updateMessage": 'mutation { updateMessage(id: "' + str(uuid.uuid4()) + '", text: "x") { id } }',
+    "deleteMessages": 'mutation { deleteMessages(ids: ["' + str(uuid.uuid4()) + '"]) { deletedCount } }',
+    "renameSession": 'mutation { renameSession(oldSessionId: "a", newSessionId: "b") { deletedCount } }',
+    "deleteSession": 'mutation { deleteSession(sessionId: "a") { deletedCount } }',
+    "deleteTraces": 'mutation { deleteTraces(ids: ["' + str(uuid.uuid4()) + '"]) { deletedCount } }',
+}
+#: The flow and project fields (see tests/graphql/test_flows_projects.py).
+UNAUTHENTICATED_PROBES |= {
+    "project": '{ project(id: "' + str(uuid.uuid4()) + '") { id } }',
+    "projects": "{ projects { id } }",
+    "starterProjects": "{ starterProjects { id } }",
+    "basicExamples": "{ basicExamples { id } }",
+    "createFlows": 'mutation { createFlows(inputs: [{name: "x"}]) { __typename } }',
+    "updateFlow": f'mutation {{ updateFlow(id: "{uuid.uuid4()}", patch: {{name: "x"}}) {{ __typename }} }}',
+    "upsertFlow": f'mutation {{ upsertFlow(id: "{uuid.uuid4()}", input: {{name: "x"}}) {{ __typename }} }}',
+    "deleteFlows": 'mutation { deleteFlows(ids: ["' + str(uuid.uuid4()) + '"]) { deletedCount } }',
+    "createProject": 'mutation { createProject(name: "x") { __typename } }',
+    "updateProject": f'mutation {{ updateProject(id: "{uuid.uuid4()}", patch: {{}}) {{ __typename }} }}',
+    "deleteProject": 'mutation { deleteProject(id: "' + str(uuid.uuid4()) + '") { deletedCount } }',
+    "importProject": "mutation($file: Upload!) { importProject(file: $file) { __typename } }",
+}
+#: The file fields (see tests/graphql/test_files.py).
+UNAUTHENTICATED_PROBES |= {
+    "files": "{ files { totalCount } }",
+    "file": '{ file(id: "' + str(uuid.uuid4()) + '") { id } }',
+    "uploadFile": "mutation($file: Upload!) { uploadFile(file: $file) { id } }",
+    "renameFile": 'mutation { renameFile(id: "' + str(uuid.uuid4()) + '", name: "x") { id } }',
+    "deleteFiles": 'mutation { deleteFiles(ids: ["' + str(uuid.uuid4()) + '"]) { deletedCount } }',
 }
 #: Root fields marked public on purpose (see tests/graphql/test_jobs.py::test_public_build).
 PUBLIC_ROOT_FIELDS = {"publicJob", "buildPublicFlow"}
+#: A PUBLIC flow reads without credentials (see tests/graphql/test_flows_projects.py).
+PUBLIC_ROOT_FIELDS |= {"publicFlow"}
+#: Account fields public on purpose (see tests/graphql/test_accounts.py).
+PUBLIC_ROOT_FIELDS |= {"login", "refreshToken", "signUp", "config", "version"}
 
 
 def test_probes_cover_every_root_field() -> None:
@@ -87,7 +132,7 @@ def test_probes_cover_every_root_field() -> None:
 async def test_every_root_field_needs_a_principal(
     gql: Gql, client: httpx.AsyncClient, alice: TestUser, field: str
 ) -> None:
-    if field == "importFlow":
+    if field in ("importFlow", "importProject", "uploadFile"):
         body = (await post_upload(client, UNAUTHENTICATED_PROBES[field], b"{}")).json()
     else:
         body = await gql(UNAUTHENTICATED_PROBES[field])
