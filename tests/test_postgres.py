@@ -6,6 +6,7 @@ fails when it is unset under ``CI``.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator
@@ -13,12 +14,13 @@ from dataclasses import replace
 
 import httpx
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 
 from flowql.app import create_app
 from flowql.auth.principal import Principal
 from flowql.context import Context
+from flowql.db.models import User
 from flowql.db.session import create_engine
 from flowql.resolvers.auth import create_api_key
 from flowql.resolvers.users import create_user
@@ -139,3 +141,28 @@ async def test_one_server_per_postgres_database(pg_services: AppServices) -> Non
         await held.release()
     again = await acquire_server_lock(pg_services.engine, url)
     await again.release()
+
+
+async def test_two_superusers_demoting_themselves_at_once_leave_one_on_postgres(
+    pg_services: AppServices,
+) -> None:
+    ctx = Context(settings=pg_services.settings, sessions=pg_services.sessions)
+    headers = []
+    for name in ("pg-root", "pg-ops"):
+        user = await create_user(ctx, username=name, password=f"pw-{name}", is_superuser=True)
+        key = await create_api_key(
+            replace(ctx, principal=Principal(user.id, name, True, "api_key")), name="k"
+        )
+        headers.append((user.id, {"x-api-key": key.secret}))
+    app = create_app(services=pg_services)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+
+        async def demote(user_id: uuid.UUID, h: dict[str, str]) -> int:
+            r = await client.patch(f"/api/v1/users/{user_id}", json={"is_superuser": False}, headers=h)
+            return r.status_code
+
+        statuses = sorted(await asyncio.gather(*(demote(uid, h) for uid, h in headers)))
+    assert statuses == [200, 409]
+    async with pg_services.sessions() as session:
+        supers = list(await session.scalars(select(User.username).where(User.is_superuser.is_(True))))
+    assert len(supers) == 1

@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flowql.auth.api_keys import hash_api_key
+from flowql.auth.passwords import password_fingerprint
 from flowql.auth.principal import Principal
 from flowql.auth.tokens import decode_token
 from flowql.db.base import utcnow
@@ -22,8 +23,8 @@ async def _principal_for_token(session: AsyncSession, secret: str, token: str, v
     if claims is None:
         return None
     user = await session.scalar(select(User).where(User.id == claims.user_id, User.is_active.is_(True)))
-    if user is None:
-        return None
+    if user is None or password_fingerprint(user.password_hash) != claims.password_fingerprint:
+        return None  # gone, inactive, or the password changed since the token was issued
     return Principal(user.id, user.username, user.is_superuser, "cookie" if via == "cookie" else "token")
 
 

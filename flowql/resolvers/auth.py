@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flowql.auth.api_keys import display_prefix, generate_api_key, hash_api_key
-from flowql.auth.passwords import verify_password
+from flowql.auth.passwords import password_fingerprint, verify_password_async
 from flowql.auth.tokens import TokenClaims, create_token, decode_token
 from flowql.context import Context
 from flowql.db.base import utcnow
@@ -55,9 +55,10 @@ class CreatedApiKey:
 def issue_tokens(settings: Settings, user: User) -> Tokens:
     """A fresh access and refresh token for ``user``."""
     secret = settings.resolved_secret_key()
+    fingerprint = password_fingerprint(user.password_hash)
     return Tokens(
-        access_token=create_token(secret, user.id, "access", settings.access_token_minutes),
-        refresh_token=create_token(secret, user.id, "refresh", settings.refresh_token_minutes),
+        access_token=create_token(secret, user.id, "access", settings.access_token_minutes, fingerprint),
+        refresh_token=create_token(secret, user.id, "refresh", settings.refresh_token_minutes, fingerprint),
     )
 
 
@@ -95,6 +96,11 @@ async def auto_login(ctx: Context, *, host: str) -> Tokens:
         raise PermissionDenied(f"Auto login is only answered on this machine's own address, not {host!r}")
     async with ctx.sessions() as session:
         user = await ensure_default_superuser(session, ctx.settings)
+    if not (user.is_superuser and user.is_active):
+        # e.g. the superuser renamed itself and someone else took the name: never hand out theirs
+        raise PermissionDenied(
+            f"The auto-login user {ctx.settings.superuser!r} is not an active superuser; sign in instead"
+        )
     return issue_tokens(ctx.settings, user)
 
 
@@ -102,11 +108,11 @@ async def login(ctx: Context, *, username: str, password: str) -> Tokens:
     """Tokens for a user whose password matches. Raises Unauthenticated (401) otherwise,
     with the same message for an unknown user, a wrong password and an inactive user."""
     if text_problem(username, USERNAME_MAX) is not None:
-        verify_password(password, None)  # same cost as any failed login
+        await verify_password_async(password, None)  # same cost as any failed login
         raise Unauthenticated("Incorrect username or password")
     async with ctx.sessions() as session:
         user = await session.scalar(select(User).where(User.username == username))
-        ok = verify_password(password, user.password_hash if user else None)
+        ok = await verify_password_async(password, user.password_hash if user else None)
         if user is None or not ok or not user.is_active:
             raise Unauthenticated("Incorrect username or password")
         user.last_login_at = utcnow()
@@ -156,7 +162,9 @@ async def refresh_tokens(ctx: Context, *, refresh_token: str | None) -> Tokens:
         raise Unauthenticated(INVALID_REFRESH_TOKEN)
     async with ctx.sessions() as session:
         user = await session.scalar(select(User).where(User.id == claims.user_id, User.is_active.is_(True)))
-        if user is None or not await _revoke(session, claims):
+        if user is None or password_fingerprint(user.password_hash) != claims.password_fingerprint:
+            raise Unauthenticated(INVALID_REFRESH_TOKEN)  # gone, inactive, or password changed since
+        if not await _revoke(session, claims):
             raise Unauthenticated(INVALID_REFRESH_TOKEN)
     return issue_tokens(ctx.settings, user)
 

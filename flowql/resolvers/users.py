@@ -29,7 +29,7 @@ from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flowql.auth.passwords import hash_password, verify_password
+from flowql.auth.passwords import hash_password_async, verify_password_async
 from flowql.auth.principal import Principal
 from flowql.context import Context
 from flowql.db.models import Job, Project, User
@@ -97,7 +97,7 @@ async def create_user_in(
     user = User(
         id=uuid.uuid4(),
         username=username,
-        password_hash=hash_password(password),
+        password_hash=await hash_password_async(password),
         is_superuser=is_superuser,
         is_active=is_active,
         optins=_check_optins(optins) if optins is not None else copy.deepcopy(DEFAULT_OPTINS),
@@ -136,8 +136,11 @@ async def sign_up(
     ordinary one, active only when ``FLOWQL_NEW_USER_IS_ACTIVE``, with a default project.
 
     Raises InvalidInput (empty or unstorable username / password, ``optins`` not an object),
-    Conflict("This username is unavailable.") when the name is taken.
+    Conflict("This username is unavailable.") when the name is taken or is the auto-login
+    superuser's name (``FLOWQL_SUPERUSER``), which stays reserved even while no user holds it.
     """
+    if username.strip() == ctx.settings.superuser:
+        raise Conflict(USERNAME_UNAVAILABLE)
     async with ctx.sessions() as session:
         try:
             return await create_user_in(
@@ -351,9 +354,22 @@ async def update_user(ctx: Context, *, user_id: uuid.UUID, values: Mapping[str, 
         if user is None:
             raise NotFound(USER_NOT_FOUND)
         _check_patch_rights(principal, user, patch)
-        if patch.get("is_superuser") is False and user.is_superuser and user.id == principal.user_id:
-            if await _other_active_superusers(session, user.id) == 0:
-                raise Conflict("You are the last active superuser: promote another user first")
+        removes_superuser = (
+            user.is_superuser
+            and user.is_active
+            and (patch.get("is_superuser") is False or patch.get("is_active") is False)
+        )
+        if removes_superuser:
+            # PostgreSQL: lock every active superuser row so two demotions run one after the other.
+            await session.execute(
+                select(User.id).where(User.is_superuser.is_(True), User.is_active.is_(True)).with_for_update()
+            )
+        if (
+            patch.get("username") == ctx.settings.superuser
+            and user.username != ctx.settings.superuser
+            and not principal.is_superuser
+        ):
+            raise Conflict(USERNAME_UNAVAILABLE)  # reserved for the auto-login superuser
         if "username" in patch and patch["username"] != user.username:
             taken = await session.scalar(
                 select(User.id).where(User.username == patch["username"], User.id != user.id)
@@ -362,10 +378,17 @@ async def update_user(ctx: Context, *, user_id: uuid.UUID, values: Mapping[str, 
                 raise Conflict(USERNAME_UNAVAILABLE)
         for key, value in patch.items():
             if key == "password":
-                user.password_hash = hash_password(value)
+                user.password_hash = await hash_password_async(value)
             else:
                 setattr(user, key, value)
         try:
+            if removes_superuser:
+                # Counted after our own write (on SQLite it holds the write lock from here on), so a
+                # concurrent demotion that committed first is seen.
+                await session.flush()
+                if await _other_active_superusers(session, user.id) == 0:
+                    await session.rollback()
+                    raise Conflict("This is the last active superuser: promote another user first")
             await session.commit()
         except IntegrityError as exc:  # a concurrent rename took the name first
             await session.rollback()
@@ -393,13 +416,13 @@ async def reset_password(ctx: Context, *, user_id: uuid.UUID, current_password: 
         user = await session.scalar(select(User).where(User.id == user_id))
         if user is None:
             raise NotFound(USER_NOT_FOUND)
-        if not verify_password(current_password, user.password_hash):
+        if not await verify_password_async(current_password, user.password_hash):
             raise PermissionDenied("Current password is incorrect")
-        if verify_password(password, user.password_hash):
+        if await verify_password_async(password, user.password_hash):
             raise InvalidInput(
                 "You can't use your current password", [FieldProblem("password", "same as the current one")]
             )
-        user.password_hash = hash_password(password)
+        user.password_hash = await hash_password_async(password)
         await session.commit()
         await session.refresh(user)
         return user
