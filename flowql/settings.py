@@ -57,6 +57,11 @@ class Settings(BaseSettings):
     ssrf_allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
     web_search_url: str = "https://html.duckduckgo.com/html/"
     news_search_url: str = "https://news.google.com/rss/search"
+    #: Databases the SQL component may open (exact URLs; comma-separated or a JSON list).
+    sql_allowed_urls: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    #: Whether the SQL component may run statements that write (default: read-only).
+    sql_allow_writes: bool = False
+    arxiv_url: str = "https://export.arxiv.org/api/query"
     graphql_max_depth: int = 12
     graphql_max_aliases: int = 30
     #: Folder of extra starter projects (``*.json`` flow exports) served after FlowQL's own.
@@ -66,7 +71,7 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 7860
 
-    @field_validator("allowed_origins", "ssrf_allowed_hosts", mode="before")
+    @field_validator("allowed_origins", "ssrf_allowed_hosts", "sql_allowed_urls", mode="before")
     @classmethod
     def _split_list(cls, value: Any) -> Any:
         """``FLOWQL_ALLOWED_ORIGINS`` and ``FLOWQL_SSRF_ALLOWED_HOSTS`` (host names or IP

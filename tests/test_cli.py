@@ -159,9 +159,9 @@ def test_unknown_tweak_key_is_an_error(shared_dir: Path) -> None:
 
 
 def test_unsupported_component_is_an_error(shared_dir: Path) -> None:
-    flow_file = str(langflow_dir(shared_dir) / "Research Translation Loop.json")
+    flow_file = str(langflow_dir(shared_dir) / "Knowledge Retrieval.json")
     result = runner.invoke(app, ["run", flow_file, "--input", "x"])
-    assert_one_line_error(result, "ArXivComponent-zGqWh", "not supported")
+    assert_one_line_error(result, "Knowledge-Y8gm2", "not supported")
 
 
 def test_create_user_then_duplicate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -12,6 +12,8 @@ from typing import Any
 
 from flowql.engine import events
 from flowql.engine.components import ComponentRegistry, ComponentResult, registry
+from flowql.engine.components.base import Component
+from flowql.engine.components.control import LoopingComponent, RoutedResult
 from flowql.engine.context import ComponentContext, SourceInfo
 from flowql.engine.graph import FlowGraph, Vertex, parse_flow
 from flowql.engine.plan import Plan, make_plan
@@ -127,10 +129,16 @@ class _Run:
         self.results: dict[str, ComponentResult] = {}
         self.outputs: dict[str, VertexOutput] = {}
         self.steps = 0
+        self.inactive: set[str] = set()
 
     async def execute(self) -> dict[str, VertexOutput]:
         """Run every layer; the first failing vertex cancels its layer and ends the run."""
-        for layer in self.plan.layers:
+        await self._run_layers(self.plan.layers)
+        return self.outputs
+
+    async def _run_layers(self, layers: list[list[str]]) -> None:
+        """Run ``layers`` in order, a layer's vertices concurrently."""
+        for layer in layers:
             tasks = [asyncio.create_task(self._run_vertex(v), name=f"flowql-vertex-{v}") for v in layer]
             try:
                 await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
@@ -147,18 +155,89 @@ class _Run:
             for vertex_id, task in zip(layer, tasks, strict=True):
                 if task.cancelled():  # cancelled from inside, not by us: the run was not cancelled
                     raise _cancelled_inside(self.graph.vertices[vertex_id])
-        return self.outputs
 
-    async def _run_vertex(self, vertex_id: str) -> None:
-        vertex = self.graph.vertices[vertex_id]
-        cls = self.comps.get(vertex.type)
-        assert cls is not None  # checked by make_plan
+    def _step(self, vertex: Vertex) -> None:
+        """Count one vertex execution (or loop iteration); over ``max_steps`` ends the run."""
         self.steps += 1
         if self.steps > self.services.max_steps:
             raise ComponentError(
                 f"The run exceeded its limit of {self.services.max_steps} steps",
                 ComponentFailure(vertex.id, vertex.display_name, error_type="StepLimit"),
             )
+
+    async def _run_loop(self, component: LoopingComponent, ctx: ComponentContext) -> ComponentResult:
+        """Drive a loop: its body once per item, then :meth:`LoopingComponent.finish`."""
+        vertex = ctx.vertex
+        body_layers = self.plan.loops.get(vertex.id, [])
+        body = self._body_members(vertex.id)
+        feedback = [e for e in self.graph.incoming(vertex.id) if e.target_field is None]
+        items: list[Any] = []
+        collected: list[Any] = []
+        async for item in component.iterate(ctx):
+            if items:
+                self._step(vertex)
+            items.append(item)
+            for member in body:
+                self.results.pop(member, None)
+                self.inactive.discard(member)
+            self.results[vertex.id] = ComponentResult(dict.fromkeys(component.loop_outputs, item))
+            await self._run_layers(body_layers)
+            fed = [e for e in feedback if e.source in self.results]
+            if not feedback:
+                collected.append(item)
+            for edge in fed:
+                source = self.graph.vertices[edge.source]
+                collected.append(_output_value(source, self.results[edge.source], edge.source_output))
+        self.results.pop(vertex.id, None)
+        return component.finish(ctx, items, collected)
+
+    def _body_members(self, loop_id: str) -> set[str]:
+        """Every vertex run by ``loop_id``'s body, nested loops' bodies included."""
+        members = {v for layer in self.plan.loops.get(loop_id, []) for v in layer}
+        for member in list(members):
+            if member in self.plan.loops:
+                members |= self._body_members(member)
+        return members
+
+    def _inactivate(self, vertex_id: str, stopped: frozenset[str]) -> list[str]:
+        """Mark the vertices that only a stopped output of ``vertex_id`` (or a vertex so marked)
+        feeds; returns them in ``data.nodes`` order."""
+        dead_edges = {e.index for e in self.graph.outgoing(vertex_id) if e.source_output in stopped}
+        if not dead_edges:
+            return []
+        planned = set(self.plan.to_run)
+        below: set[str] = set()
+        stack = [vertex_id]
+        while stack:
+            for target in self.plan.successors.get(stack.pop(), []):
+                if target not in below and target != vertex_id:
+                    below.add(target)
+                    stack.append(target)
+        newly: set[str] = set()
+        changed = True
+        while changed:
+            changed = False
+            for candidate in below - newly - self.inactive:
+                feeding = [
+                    e
+                    for e in self.graph.incoming(candidate)
+                    if e.target_field is not None and e.source in planned
+                ]
+                if feeding and all(
+                    e.index in dead_edges or e.source in newly or e.source in self.inactive for e in feeding
+                ):
+                    newly.add(candidate)
+                    changed = True
+        self.inactive |= newly
+        return [v for v in self.graph.vertices if v in newly]
+
+    async def _run_vertex(self, vertex_id: str) -> None:
+        if vertex_id in self.inactive:
+            return
+        vertex = self.graph.vertices[vertex_id]
+        cls = self.comps.get(vertex.type)
+        assert cls is not None  # checked by make_plan
+        self._step(vertex)
         inputs, upstream = self._inputs(vertex)
         ctx = ComponentContext(
             vertex=vertex,
@@ -193,7 +272,7 @@ class _Run:
             )
 
         try:
-            result = await cls().run(ctx)
+            result = await _execute(cls(), ctx, self)
         except asyncio.CancelledError:
             await record("cancelled", error="Cancelled")
             raise
@@ -217,6 +296,8 @@ class _Run:
             output_types=vertex.output_types,
             seconds=seconds,
         )
+        if isinstance(result, RoutedResult):
+            event.data["build_data"]["inactivated_vertices"] = self._inactivate(vertex_id, result.stopped)
         await self.services.emit(event)
         await record(
             "success",
@@ -253,6 +334,13 @@ class _Run:
             collected.setdefault(edge.target_field, []).append(value)
         inputs = {name: values[0] if len(values) == 1 else values for name, values in collected.items()}
         return inputs, upstream
+
+
+async def _execute(component: Component, ctx: ComponentContext, run: _Run) -> ComponentResult:
+    """A loop is driven by the run; any other component runs itself."""
+    if isinstance(component, LoopingComponent):
+        return await run._run_loop(component, ctx)
+    return await component.run(ctx)
 
 
 def _cancelled_inside(vertex: Vertex) -> ComponentError:

@@ -7,7 +7,7 @@ and the ancestors they need. A cycle is only allowed through a loop component's 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flowql.engine.components.base import ComponentRegistry
 from flowql.engine.graph import FlowGraph
@@ -17,11 +17,17 @@ from flowql.errors import FieldProblem, InvalidInput, UnsupportedComponent
 @dataclass
 class Plan:
     """``layers``: vertex ids per layer (``data.nodes`` order inside a layer); ``to_run``: all
-    of them in ``data.nodes`` order; ``successors``: dependency successors within ``to_run``."""
+    of them in ``data.nodes`` order; ``successors``: dependency successors within ``to_run``.
+
+    ``loops`` maps a loop vertex to the layers of its body: the vertices downstream of its
+    iterating outputs (``loop_outputs``, e.g. ``item``), run once per item by the loop vertex
+    itself and so left out of ``layers``. A body vertex's parents outside the body run before
+    the loop vertex. A loop nested in a body carries its own body."""
 
     layers: list[list[str]]
     to_run: list[str]
     successors: dict[str, list[str]]
+    loops: dict[str, list[list[str]]] = field(default_factory=dict)
 
 
 def make_plan(
@@ -56,7 +62,45 @@ def make_plan(
         if components.get(vertex.type) is None:
             raise UnsupportedComponent(vertex.id, str(vertex.type))
     sub = {v: [s for s in deps[v] if s in selected] for v in to_run}
-    return Plan(layers=_layers(to_run, sub), to_run=to_run, successors=sub)
+    bodies = _loop_bodies(graph, components, to_run, sub)
+    if not bodies:
+        return Plan(layers=_layers(to_run, sub), to_run=to_run, successors=sub)
+    in_body: set[str] = set().union(*bodies.values())
+    loops: dict[str, list[list[str]]] = {}
+    for loop_id, body in bodies.items():
+        nested: set[str] = set().union(set(), *(bodies[w] for w in body if w in bodies))
+        members = [v for v in to_run if v in body and v not in nested]
+        loops[loop_id] = _layers(members, {v: [t for t in sub[v] if t in members] for v in members})
+    top = [v for v in to_run if v not in in_body]
+    top_sub = {v: [t for t in sub[v] if t in top] for v in top}
+    parents = _parents(sub)
+    for loop_id, body in bodies.items():
+        if loop_id not in top_sub:
+            continue
+        for member in body:
+            for parent in parents[member]:
+                if parent in top_sub and parent != loop_id and loop_id not in top_sub[parent]:
+                    top_sub[parent].append(loop_id)
+    return Plan(layers=_layers(top, top_sub), to_run=to_run, successors=sub, loops=loops)
+
+
+def _loop_bodies(
+    graph: FlowGraph, components: ComponentRegistry, to_run: list[str], sub: dict[str, list[str]]
+) -> dict[str, set[str]]:
+    """Loop vertex → the vertices downstream of its iterating outputs (itself excluded)."""
+    bodies: dict[str, set[str]] = {}
+    for vertex_id in to_run:
+        cls = components.get(graph.vertices[vertex_id].type)
+        if cls is None or not cls.is_loop:
+            continue
+        iterating = set(getattr(cls, "loop_outputs", ("item",)))
+        body: set[str] = set()
+        for edge in graph.outgoing(vertex_id):
+            if edge.source_output in iterating and edge.target in sub and edge.target != vertex_id:
+                body |= _closure(edge.target, sub)
+        body.discard(vertex_id)
+        bodies[vertex_id] = body
+    return bodies
 
 
 def _dependencies(graph: FlowGraph, components: ComponentRegistry) -> dict[str, list[str]]:

@@ -233,6 +233,58 @@ class WebAccess:
     user_agent: str = "FlowQL"
 
 
+@dataclass(frozen=True)
+class DataAccess:
+    """What the SQL and arXiv components may reach (the engine never reads the environment).
+
+    ``sql_allowed_urls``: the database URLs the SQL component may open, compared exactly
+    (``FLOWQL_SQL_ALLOWED_URLS``; empty: none). ``sql_allow_writes``: whether statements other
+    than reads may run (``FLOWQL_SQL_ALLOW_WRITES``; default off). ``arxiv_url``: the arXiv API
+    endpoint (``FLOWQL_ARXIV_URL``), operator-chosen so its own host is reachable.
+    """
+
+    sql_allowed_urls: frozenset[str] = frozenset()
+    sql_allow_writes: bool = False
+    arxiv_url: str = "https://export.arxiv.org/api/query"
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """A file of the run owner's file store: ``name`` is its file name with extension (the
+    extension selects how the File component reads it), ``data`` its bytes."""
+
+    name: str
+    data: bytes
+
+
+class FileStore(Protocol):
+    """The run owner's stored files (design.md "Files"), as the File and Save to File
+    components use them; the engine never touches the filesystem itself.
+
+    ``read`` takes a file id, a store key (``{user_id}/{stored name}``) or a stored name and
+    raises :class:`~flowql.errors.NotFound` when the owner has no such file. ``save`` stores
+    ``data`` as the owner's file ``name`` (appending to an existing one of that name when
+    ``append``) and returns the stored file's key; it raises
+    :class:`~flowql.errors.TooLarge` over the upload limit.
+    """
+
+    async def read(self, ref: str) -> StoredFile: ...
+
+    async def save(self, name: str, data: bytes, *, append: bool = False) -> str: ...
+
+
+class _NoFiles:
+    """The default when a run has no file store: nothing to read, nowhere to write."""
+
+    async def read(self, ref: str) -> StoredFile:
+        from flowql.errors import NotFound
+
+        raise NotFound("File not found")
+
+    async def save(self, name: str, data: bytes, *, append: bool = False) -> str:
+        raise RuntimeError("this run has no file store")
+
+
 @dataclass
 class EngineServices:
     """Services injected into a run. ``variables`` resolves ``load_from_db`` names
@@ -241,7 +293,9 @@ class EngineServices:
     failure or cancellation), awaited before the vertex's task ends. ``model_defaults`` holds
     the env-derived model settings (default model, base URL, fallback key; the engine never
     reads the environment); ``chat_models`` makes the chat model for a spec (default: the
-    ``openai`` SDK client); ``web`` the network settings of URL and search components."""
+    ``openai`` SDK client); ``web`` the network settings of URL and search components;
+    ``files`` the run owner's file store (File, Save to File); ``data`` what the SQL and arXiv
+    components may reach."""
 
     messages: MessageStore = field(default_factory=_NoStore)
     emit: EventSink = _discard
@@ -251,6 +305,8 @@ class EngineServices:
     model_defaults: ModelDefaults = field(default_factory=ModelDefaults)
     chat_models: ChatModelFactory = field(default_factory=lambda: _default_chat_model)
     web: WebAccess = field(default_factory=WebAccess)
+    files: FileStore = field(default_factory=_NoFiles)
+    data: DataAccess = field(default_factory=DataAccess)
 
 
 def _default_chat_model(spec: ModelSpec) -> ChatModel:

@@ -150,13 +150,13 @@ async def test_unsupported_component_is_a_validation_error_naming_node_and_type(
 ) -> None:
     from tests.cases import load_langflow
 
-    export = load_langflow(shared_dir, "Research Translation Loop.json")
+    export = load_langflow(shared_dir, "Knowledge Retrieval.json")
     flow_id = await create_flow(gql, alice, export)
     result = await run(gql, alice, flow_id, {"inputValue": "hi"})
     assert result["__typename"] == "ValidationError", result
-    assert "ArXivComponent-zGqWh" in result["message"]
-    assert "ArXivComponent" in result["message"]
-    assert result["fields"][0]["path"] == "nodes.ArXivComponent-zGqWh"
+    assert "Knowledge-Y8gm2" in result["message"]
+    assert "Knowledge" in result["message"]
+    assert result["fields"][0]["path"] == "nodes.Knowledge-Y8gm2"
 
 
 async def test_malformed_enum_is_a_graphql_validation_error(gql: Gql, alice: TestUser) -> None:

@@ -85,13 +85,13 @@ async def test_cycle_is_rejected_before_running() -> None:
 
 
 async def test_unsupported_component_names_node_and_type_before_anything_runs() -> None:
-    flow = load_json("flows", "langflow", "Research Translation Loop.json")
+    flow = load_json("flows", "langflow", "Knowledge Retrieval.json")
     svc, store, log = services()
     with pytest.raises(UnsupportedComponent) as info:
         await run_flow(flow["data"], RunRequest(flow_id=flow["id"], session_id="s", input_value="hi"), svc)
-    assert info.value.node_id == "ArXivComponent-zGqWh"
-    assert info.value.component_type == "ArXivComponent"
-    assert "ArXivComponent-zGqWh" in info.value.message
+    assert info.value.node_id == "Knowledge-Y8gm2"
+    assert info.value.component_type == "Knowledge"
+    assert "Knowledge-Y8gm2" in info.value.message
     assert store.messages == []
     assert "end_vertex" not in log.names and log.names[-1] == "end"
 

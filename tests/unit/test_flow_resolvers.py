@@ -128,11 +128,11 @@ async def test_run_resolver_rejects_bad_params(
 
 async def test_run_resolver_unsupported_component(shared_dir: Path, alice: TestUser, ctx_for: CtxFor) -> None:
     ctx = ctx_for(alice)
-    export = load_langflow(shared_dir, "Research Translation Loop.json")
+    export = load_langflow(shared_dir, "Knowledge Retrieval.json")
     [flow] = await flows.import_flows(ctx, payload=export)
     with pytest.raises(UnsupportedComponent) as info:
         await runs.run_flow(ctx, flow_id_or_name=str(flow.id), params=runs.RunParams(input_value="hi"))
-    assert info.value.component_type == "ArXivComponent"
+    assert info.value.component_type == "Knowledge"
     assert await messages.list_messages(ctx, flow_id=flow.id) == []
 
 

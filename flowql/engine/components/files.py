@@ -1,0 +1,295 @@
+"""Read File (Langflow ``FileComponent``, ``data.type`` ``File``) and Save to File (Langflow
+``SaveToFileComponent``, ``data.type`` ``SaveToFile``), both over the run owner's file store
+(``EngineServices.files``; never a filesystem path).
+
+**File** reads the files named by ``path`` (a file id, store key or stored name, or a list of
+them; ``file_path_str`` too) and by the ``file_path`` edge (a Message's text, a Data's
+``file_path`` / ``path`` / ``text``, or a list of those). By extension: ``txt``, ``md``,
+``markdown``, ``csv``, ``json``, ``yaml``, ``yml``, ``xml``, ``html``, ``htm``, ``py``, ``js``,
+``ts``, ``sql``, ``tsv`` as text (``text_encoding``, default UTF-8, undecodable bytes replaced);
+``pdf`` as the text of its pages (pypdf), pages separated by a blank line. Another extension is
+skipped while ``ignore_unsupported_extensions`` is on (the default), else fails the vertex.
+Outputs: ``message`` (a Message: the files' texts joined by ``separator``, default a blank
+line) and ``dataframe`` (one row per file: ``text``, ``file_path``). A missing file fails the
+vertex (ComponentError ``FileNotFound``, HTTP 422) unless ``silent_errors``; no file named fails
+it too.
+
+**Save to File** writes ``input`` (Message, Data or DataFrame) as the owner's file
+``{file_name}.{local_format}``: ``txt`` (text), ``json`` (a Message as ``{"message": text}``, Data
+as itself, a DataFrame as its records, indented), ``csv`` (rows with a header), ``markdown`` /
+``md`` (the text, or a Markdown table). ``append_mode`` appends to an existing file of that
+name. Only ``Local`` storage is available (another chosen ``storage_location`` fails the
+vertex). Output ``message``: ``"<Kind> saved successfully as '<file name>'"``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+from typing import Any
+
+from flowql.engine.components.base import Component, ComponentResult, registry
+from flowql.engine.components.spec import FieldSpec, OutputSpec, bool_field
+from flowql.engine.components.tabular import as_rows, cell_text, markdown_table, message_data
+from flowql.engine.context import ComponentContext
+from flowql.engine.types import ChatMessage, StoredFile
+from flowql.engine.values import to_bool, to_text
+from flowql.errors import ComponentError, ComponentFailure, NotFound, TooLarge
+
+TEXT_EXTENSIONS = frozenset(
+    {
+        "txt",
+        "md",
+        "markdown",
+        "mdx",
+        "csv",
+        "json",
+        "yaml",
+        "yml",
+        "xml",
+        "html",
+        "htm",
+        "py",
+        "js",
+        "ts",
+        "sql",
+        "tsv",
+    }
+)
+FORMATS = ("txt", "json", "csv", "markdown", "md")
+
+
+def _fail(ctx: ComponentContext, message: str, error_type: str) -> ComponentError:
+    vertex = ctx.vertex
+    return ComponentError(
+        f"Error building component '{vertex.display_name}' ({vertex.id}): {message}",
+        ComponentFailure(vertex.id, vertex.display_name, error_type=error_type),
+    )
+
+
+def pdf_text(data: bytes) -> str:
+    """The text of a PDF's pages (pypdf), separated by blank lines. Raises ``ValueError`` for a
+    file pypdf cannot read."""
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        return "\n\n".join((page.extract_text() or "").strip() for page in reader.pages).strip()
+    except (PyPdfError, OSError, KeyError, TypeError) as exc:
+        raise ValueError(f"not a readable PDF ({exc})") from exc
+
+
+def extension(name: str) -> str:
+    """The lower-case extension of ``name`` (``""`` when none)."""
+    return name.rsplit(".", 1)[-1].lower() if "." in name else ""
+
+
+def _refs(value: Any) -> list[str]:
+    if value is None or value == "":
+        return []
+    if isinstance(value, list | tuple):
+        return [r for item in value for r in _refs(item)]
+    if isinstance(value, ChatMessage):
+        return _refs(value.text)
+    if isinstance(value, dict):
+        nested = value.get("data")
+        inner: dict[str, Any] = nested if isinstance(nested, dict) else value
+        for key in ("file_path", "path", "text"):
+            if inner.get(key):
+                return _refs(inner[key])
+        return []
+    text = to_text(value).strip()
+    return [text] if text else []
+
+
+@registry.register("File")
+class File(Component):
+    """See the module docstring."""
+
+    display_name = "Read File"
+    description = "Loads content from one or more files."
+    category = "files_and_knowledge"
+    icon = "file-text"
+    documentation = "https://docs.langflow.org/components-data#file"
+    field_specs = (
+        FieldSpec(
+            "path",
+            "Files",
+            type="file",
+            input_type="FileInput",
+            list=True,
+            info="The owner's stored files: ids or stored names.",
+        ),
+        FieldSpec(
+            "file_path",
+            "Server File Path",
+            type="other",
+            input_type="HandleInput",
+            input_types=("Data", "Message"),
+            advanced=True,
+        ),
+        FieldSpec("separator", "Separator", input_type="StrInput", default="\n\n", advanced=True),
+        FieldSpec("text_encoding", "Text Encoding", input_type="StrInput", advanced=True),
+        bool_field("silent_errors", "Silent Errors", "If true, errors will not raise an exception."),
+        FieldSpec(
+            "ignore_unsupported_extensions",
+            "Ignore Unsupported Extensions",
+            type="bool",
+            input_type="BoolInput",
+            default=True,
+            advanced=True,
+        ),
+    )
+    output_specs = (
+        OutputSpec("message", "Raw Content", method="load_files_message"),
+        OutputSpec("dataframe", "File Content", types=("Table",), method="load_files"),
+    )
+
+    async def run(self, ctx: ComponentContext) -> ComponentResult:
+        """See the module docstring."""
+        refs = _refs(ctx.field("path")) + _refs(ctx.field("file_path_str")) + _refs(ctx.field("file_path"))
+        refs = list(dict.fromkeys(refs))
+        if not refs:
+            raise _fail(ctx, "no file selected", "NoFile")
+        silent = ctx.flag("silent_errors", False)
+        rows: list[dict[str, Any]] = []
+        for ref in refs:
+            try:
+                text = await self._read(ctx, ref)
+            except ComponentError:
+                if silent:
+                    continue
+                raise
+            if text is not None:
+                rows.append({"text": text, "file_path": ref})
+        separator = ctx.text("separator", "\n\n")
+        message = ctx.new_message(separator.join(r["text"] for r in rows), "", "")
+        return ComponentResult({"message": message, "dataframe": rows})
+
+    @staticmethod
+    async def _read(ctx: ComponentContext, ref: str) -> str | None:
+        try:
+            stored: StoredFile = await ctx.services.files.read(ref)
+        except NotFound as exc:
+            raise _fail(ctx, f"file {ref!r} not found", "FileNotFound") from exc
+        kind = extension(stored.name)
+        if kind == "pdf":
+            try:
+                return await asyncio.to_thread(pdf_text, stored.data)
+            except ValueError as exc:
+                raise _fail(ctx, f"file {ref!r}: {exc}", "UnreadableFile") from exc
+        if kind in TEXT_EXTENSIONS:
+            encoding = ctx.text("text_encoding").strip() or "utf-8"
+            try:
+                return stored.data.decode(encoding, errors="replace")
+            except LookupError as exc:
+                raise _fail(ctx, f"unknown text encoding {encoding!r}", "UnknownEncoding") from exc
+        if ctx.flag("ignore_unsupported_extensions", True):
+            return None
+        raise _fail(ctx, f"file {ref!r}: unsupported extension {kind!r}", "UnsupportedFile")
+
+
+def _storage_ok(value: Any) -> bool:
+    """Only ``Local`` storage: an empty choice or one naming Local."""
+    if not isinstance(value, list):
+        return value in (None, "", "Local")
+    chosen = [
+        str(item.get("name"))
+        for item in value
+        if isinstance(item, dict)
+        and (to_bool(item.get("chosen"), False) or to_bool(item.get("selected"), False))
+    ]
+    return all(name == "Local" for name in chosen)
+
+
+def render(value: Any, fmt: str) -> tuple[str, bytes]:
+    """``(kind, bytes)`` of ``value`` saved as ``fmt`` (see the module docstring)."""
+    if isinstance(value, ChatMessage) or isinstance(value, str):
+        text = to_text(value)
+        kind = "Message"
+        if fmt == "json":
+            return kind, json.dumps({"message": text}, indent=2, ensure_ascii=False).encode()
+        if fmt == "csv":
+            return kind, _csv([{"message": text}])
+        return kind, text.encode()
+    rows = as_rows(value)
+    kind = "DataFrame" if isinstance(value, list) else "Data"
+    if fmt == "json":
+        body: Any = rows if kind == "DataFrame" else (rows[0] if rows else {})
+        return kind, json.dumps(body, indent=2, ensure_ascii=False, default=str).encode()
+    if fmt == "csv":
+        return kind, _csv(rows)
+    if fmt in {"markdown", "md"}:
+        return kind, markdown_table(rows).encode()
+    return kind, "\n".join(to_text(r) for r in rows).encode()
+
+
+def _csv(rows: list[dict[str, Any]]) -> bytes:
+    columns: list[str] = []
+    for row in rows:
+        columns.extend(k for k in row if k not in columns)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([cell_text(row.get(c)) for c in columns])
+    return out.getvalue().encode()
+
+
+@registry.register("SaveToFile")
+class SaveToFile(Component):
+    """See the module docstring."""
+
+    display_name = "Write File"
+    description = "Save data to the owner's file store in the selected format."
+    category = "files_and_knowledge"
+    icon = "file-text"
+    documentation = "https://docs.langflow.org/components-processing#save-file"
+    field_specs = (
+        FieldSpec(
+            "input",
+            "File Content",
+            type="other",
+            input_type="HandleInput",
+            input_types=("Data", "DataFrame", "Message"),
+            required=True,
+        ),
+        FieldSpec("file_name", "File Name", input_type="StrInput", required=True),
+        FieldSpec(
+            "local_format",
+            "File Format",
+            input_type="DropdownInput",
+            default="txt",
+            options=FORMATS,
+        ),
+        FieldSpec("append_mode", "Append", type="bool", input_type="BoolInput", default=False, advanced=True),
+    )
+    output_specs = (OutputSpec("message", "File Path", method="save_to_file"),)
+
+    async def run(self, ctx: ComponentContext) -> ComponentResult:
+        """See the module docstring."""
+        if not _storage_ok(ctx.field("storage_location")):
+            raise _fail(ctx, "only Local storage is available", "UnsupportedStorage")
+        base = ctx.text("file_name").strip()
+        if not base:
+            raise _fail(ctx, "file_name is empty", "NoFileName")
+        fmt = (ctx.text("local_format") or ctx.text("file_format") or "txt").strip().lower()
+        if fmt not in FORMATS:
+            raise _fail(
+                ctx, f"unsupported format {fmt!r}; choose one of {', '.join(FORMATS)}", "UnsupportedFormat"
+            )
+        value = ctx.field("input")
+        kind, data = render(value, fmt)
+        name = base if extension(base) == fmt else f"{base}.{fmt}"
+        try:
+            await ctx.services.files.save(name, data, append=ctx.flag("append_mode", False))
+        except TooLarge as exc:
+            raise _fail(ctx, exc.message, "TooLarge") from exc
+        text = f"{kind} saved successfully as '{name}'"
+        return ComponentResult({"message": ctx.new_message(text, "", "")})
+
+
+__all__ = ["File", "SaveToFile", "message_data", "pdf_text", "render"]
