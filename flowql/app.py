@@ -13,7 +13,7 @@ from flowql.db.migrate import migrate
 from flowql.jobs.recovery import end_orphaned_jobs
 from flowql.jobs.server_lock import acquire_server_lock
 from flowql.resolvers.auth import ensure_default_superuser
-from flowql.rest_compat import auth, build, build_public, catalog, flows, health, monitor, run
+from flowql.rest_compat import auth, build, build_public, catalog, flows, health, monitor, run, run_surfaces
 from flowql.rest_compat import config as config_routes
 from flowql.rest_compat import files as file_routes
 from flowql.rest_compat import files_v2 as file_v2_routes
@@ -32,7 +32,10 @@ MULTIPART_OVERHEAD = 64 * 1024
 def rest_routers() -> list[APIRouter]:
     """Every REST router the app serves (route paths carry their full prefix)."""
     modules = (health, auth, flows, run, monitor, build, build_public, catalog, project_routes)
-    return [module.router for module in (*modules, user_routes, config_routes, file_routes, file_v2_routes)]
+    routers = [
+        module.router for module in (*modules, user_routes, config_routes, file_routes, file_v2_routes)
+    ]
+    return [*routers, *run_surfaces.routers()]
 
 
 def create_app(settings: Settings | None = None, services: AppServices | None = None) -> FastAPI:
@@ -82,6 +85,7 @@ def create_app(settings: Settings | None = None, services: AppServices | None = 
             allow_headers=["*"],
         )
     install_error_handlers(app)
+    run_surfaces.warn_at_start(settings)
     for router in rest_routers():
         app.include_router(router, responses=ERROR_RESPONSES)
     # GraphQL documents itself (introspection, schema.graphql); it is not part of the REST contract.

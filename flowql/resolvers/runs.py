@@ -14,6 +14,7 @@ from flowql.context import Context
 from flowql.db.models import Flow
 from flowql.engine.types import EngineServices, EventSink, InputType, OutputType, RunOutcome, RunRequest
 from flowql.errors import FieldProblem, InvalidInput, NotFound
+from flowql.resolvers.engine_files import data_access, engine_files
 from flowql.resolvers.flow_db import FLOW_NOT_FOUND
 from flowql.resolvers.input_checks import check_json, text_problem
 from flowql.resolvers.message_store import DbMessageStore, RunVariables
@@ -147,13 +148,16 @@ def run_services(
     """Engine services of a run owned by ``user_id`` on ``flow_id``: the DB message store
     (reading only session ``session_scope`` when given: public builds),
     ``load_from_db`` variables from ``ctx.global_vars`` and the environment, the step limit,
-    the model defaults (Settings and ``OPENAI_*``) and ``emit`` as the event sink when given."""
+    the model defaults (Settings and ``OPENAI_*``), the owner's file store and ``emit`` as the
+    event sink when given."""
     services = EngineServices(
         messages=DbMessageStore(ctx.sessions, user_id=user_id, flow_id=flow_id, session_scope=session_scope),
         variables=RunVariables(ctx.global_vars),
         max_steps=ctx.settings.max_run_steps,
         model_defaults=model_defaults(ctx.settings),
         web=web_access(ctx.settings),
+        files=engine_files(ctx, user_id),
+        data=data_access(ctx.settings),
     )
     if emit is not None:
         services.emit = emit
@@ -165,3 +169,117 @@ def run_response_body(outcome: RunOutcome) -> dict[str, Any]:
     (``{"session_id", "outputs": [{"inputs", "outputs": [...]}]}``), for front doors that may
     not import the engine."""
     return engine.run_response(outcome)
+
+
+@dataclass
+class AdvancedInput:
+    """One entry of Langflow's ``POST /api/v1/run/advanced`` ``inputs`` (``InputValueRequest``):
+    ``input_value`` for the ``components`` named (ids or display names), or, with no
+    components, for every input vertex ``type`` (chat|text|any) selects; ``session`` names
+    the run's session."""
+
+    input_value: str | None = None
+    components: list[str] = field(default_factory=list)
+    session: str | None = None
+    type: str = "any"
+
+
+def _component_names(flow: Flow) -> set[str]:
+    nodes = (flow.data or {}).get("nodes") or []
+    names: set[str] = set()
+    for node in nodes:
+        if isinstance(node, dict):
+            names.add(str(node.get("id")))
+            data = node.get("data")
+            inner = data.get("node") if isinstance(data, dict) else None
+            display = inner.get("display_name") if isinstance(inner, dict) else None
+            if isinstance(display, str):
+                names.add(display)
+    return names
+
+
+def advanced_params(
+    flow: Flow,
+    *,
+    inputs: list[AdvancedInput],
+    outputs: list[str] | None,
+    tweaks: dict[str, Any] | None,
+    session_id: str | None,
+) -> RunParams:
+    """The :class:`RunParams` of an advanced run: each input naming components becomes an
+    ``input_value`` tweak of those components (over any tweak the caller gave them); at most
+    one input may name none (it is the run's ``input_value`` for its ``type``); ``session_id``
+    is the body's or the inputs' ``session``; the output type is ``any``.
+
+    Raises InvalidInput for a non-object ``tweaks``, two inputs without components, an unknown
+    component in ``inputs[i].components`` or in ``outputs``."""
+    if not isinstance(tweaks, dict | None):
+        raise InvalidInput("tweaks must be an object", [FieldProblem("tweaks", "must be an object")])
+    merged: dict[str, Any] = dict(tweaks or {})
+    known = _component_names(flow)
+    problems: list[FieldProblem] = []
+    plain: AdvancedInput | None = None
+    session = session_id
+    for i, given in enumerate(inputs):
+        session = session or given.session
+        if given.type not in INPUT_TYPES:
+            problems.append(FieldProblem(f"inputs.{i}.type", f"must be one of {', '.join(INPUT_TYPES)}"))
+        if not given.components:
+            if plain is not None:
+                problems.append(
+                    FieldProblem(f"inputs.{i}.components", "only one input may name no component")
+                )
+            plain = given
+            continue
+        for name in given.components:
+            if name not in known:
+                problems.append(
+                    FieldProblem(f"inputs.{i}.components", f"'{name}' is not a component of this flow")
+                )
+            elif given.input_value is not None:
+                current = merged.get(name)
+                merged[name] = {
+                    **(current if isinstance(current, dict) else {}),
+                    "input_value": given.input_value,
+                }
+    for name in outputs or []:
+        if name not in known:
+            problems.append(FieldProblem("outputs", f"'{name}' is not a component of this flow"))
+    if problems:
+        detail = "; ".join(f"{p.path} {p.message}" for p in problems)
+        raise InvalidInput(f"Invalid run request: {detail}", problems)
+    return RunParams(
+        input_value=plain.input_value if plain is not None else None,
+        input_type=plain.type if plain is not None else "any",
+        output_type="any",
+        tweaks=merged,
+        session_id=session,
+    )
+
+
+def select_outputs(outcome: RunOutcome, outputs: list[str] | None) -> RunOutcome:
+    """``outcome`` with only the output vertices named in ``outputs`` (ids or display names);
+    all of them when ``outputs`` is empty or None."""
+    if not outputs:
+        return outcome
+    wanted = set(outputs)
+    kept = [o for o in outcome.outputs if o.component_id in wanted or o.display_name in wanted]
+    return RunOutcome(outcome.session_id, outcome.run_id, outcome.inputs, kept)
+
+
+async def run_flow_advanced(
+    ctx: Context,
+    *,
+    flow_id_or_name: str,
+    inputs: list[AdvancedInput],
+    outputs: list[str] | None = None,
+    tweaks: dict[str, Any] | None = None,
+    session_id: str | None = None,
+) -> RunOutcome:
+    """Langflow ``POST /api/v1/run/advanced/{flow_id_or_name}`` (non-streaming): run the caller's
+    flow with :func:`advanced_params` through :func:`run_flow` and keep the ``outputs`` asked
+    for. Raises as :func:`run_flow` and :func:`advanced_params`."""
+    flow = await find_runnable_flow(ctx, flow_id_or_name)
+    params = advanced_params(flow, inputs=inputs, outputs=outputs, tweaks=tweaks, session_id=session_id)
+    outcome = await run_flow(ctx, flow_id_or_name=str(flow.id), params=params)
+    return select_outputs(outcome, outputs)

@@ -12,6 +12,7 @@ from flowql.schema import accounts, job_fields, mutations, queries
 from flowql.schema import files as file_fields
 from flowql.schema import flows as flow_fields
 from flowql.schema import monitor as monitor_fields
+from flowql.schema import workflows as workflow_fields
 from flowql.schema.flows import ProjectResult
 from flowql.schema.job_fields import JobResult
 from flowql.schema.mutations import FlowResult, RunFlowResult
@@ -248,6 +249,16 @@ class Mutation:
         resolver=mutations.run_flow,
         description="Run a flow by id or by the caller's endpoint name and wait for its outputs "
         "(as REST POST /api/v1/run/{flow_id_or_name}).",
+    )
+    run_workflow: JobResult = strawberry.mutation(
+        resolver=workflow_fields.run_workflow,
+        description="Run the caller's flow as a workflow job with inputs keyed 'component_id.param'; returns "
+        "the ended job, or with background the queued job at once (as REST POST /api/v2/workflows).",
+    )
+    create_response: workflow_fields.ResponseObject = strawberry.mutation(
+        resolver=workflow_fields.create_response,
+        description="Run the caller's flow (model) on input as an OpenAI-style response; previousResponseId "
+        "continues that response's session (as REST POST /api/v1/responses).",
     )
     build_flow: JobResult = strawberry.mutation(
         resolver=job_fields.build_flow,

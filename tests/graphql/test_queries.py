@@ -113,6 +113,11 @@ UNAUTHENTICATED_PROBES |= {
     "renameFile": 'mutation { renameFile(id: "' + str(uuid.uuid4()) + '", name: "x") { id } }',
     "deleteFiles": 'mutation { deleteFiles(ids: ["' + str(uuid.uuid4()) + '"]) { deletedCount } }',
 }
+#: The run surfaces (see tests/graphql/test_workflows.py).
+UNAUTHENTICATED_PROBES |= {
+    "runWorkflow": 'mutation { runWorkflow(flowId: "x") { __typename } }',
+    "createResponse": 'mutation { createResponse(model: "x", input: "y") { id } }',
+}
 #: Root fields marked public on purpose (see tests/graphql/test_jobs.py::test_public_build).
 PUBLIC_ROOT_FIELDS = {"publicJob", "buildPublicFlow"}
 #: A PUBLIC flow reads without credentials (see tests/graphql/test_flows_projects.py).

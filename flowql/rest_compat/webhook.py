@@ -1,0 +1,34 @@
+"""Langflow's ``POST /api/v1/webhook/{flow_id_or_name}``: the raw body starts a background run
+(see :mod:`flowql.resolvers.webhook`); the answer is 202
+``{"message", "status": "in progress", "job_id"}`` and the job is read through the jobs API
+(``GET /api/v1/build/{job_id}/events``, ``GET /api/v2/workflows?job_id=``, GraphQL ``job``)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel
+
+from flowql.resolvers import webhook
+from flowql.rest_compat.deps import OptionalCtx
+
+router = APIRouter(prefix="/api/v1", tags=["Base"])
+
+STARTED_MESSAGE = "Task started in the background"
+
+
+class WebhookAnswer(BaseModel):
+    """The 202 answer of a webhook."""
+
+    message: str
+    status: str
+    job_id: str
+
+
+@router.post("/webhook/{flow_id_or_name}", status_code=202, response_model=WebhookAnswer)
+async def webhook_run_flow(ctx: OptionalCtx, flow_id_or_name: str, request: Request) -> WebhookAnswer:
+    """Run the flow in the background with the raw request body as the payload of its Webhook
+    component (or the input of its Chat/Text inputs when it has none). 401 without credentials
+    unless ``FLOWQL_WEBHOOK_AUTH=false``; 404 ``Flow not found`` (also another user's flow);
+    422 for a body that is not UTF-8 text."""
+    job = await webhook.start_webhook(ctx, flow_id_or_name=flow_id_or_name, body=await request.body())
+    return WebhookAnswer(message=STARTED_MESSAGE, status="in progress", job_id=str(job.id))

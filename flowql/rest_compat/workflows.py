@@ -1,0 +1,128 @@
+"""Langflow's v2 workflow routes: ``POST /api/v2/workflows`` (sync, stream as SSE, background),
+``GET /api/v2/workflows?job_id=`` and ``POST /api/v2/workflows/stop``.
+
+``POST`` accepts both request forms (design.md): the seed's (``background``, ``stream``,
+``inputs`` keyed ``"component_id.param"``) and Langflow 1.13's (``input_value``, ``tweaks``,
+``session_id``, ``mode`` sync|stream|background, ``stream_protocol`` ``langflow``), told apart
+by their keys; mixing them is a 422. A stream is SSE (``event: <name>`` / ``data: <json>``)
+carrying every FlowQL event of the run and ending with ``end``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, Literal
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
+
+from flowql.errors import FieldProblem, InvalidInput
+from flowql.resolvers import jobs, runs, workflows
+from flowql.rest_compat.deps import Ctx
+from flowql.rest_compat.sse import job_sse, sse
+
+router = APIRouter(prefix="/api/v2", tags=["Workflow"])
+
+SEED_KEYS = frozenset({"background", "stream", "inputs"})
+V113_KEYS = frozenset({"input_value", "tweaks", "session_id", "mode", "stream_protocol"})
+STREAM_PROTOCOLS = ("langflow",)
+
+
+class WorkflowBody(BaseModel):
+    """Both request forms of ``POST /api/v2/workflows`` (see the module docstring)."""
+
+    flow_id: str
+    background: bool | None = None
+    stream: bool | None = None
+    inputs: dict[str, Any] | None = None
+    input_value: str | None = None
+    tweaks: dict[str, Any] | None = None
+    session_id: str | None = None
+    mode: Literal["sync", "stream", "background"] | None = None
+    stream_protocol: str | None = None
+
+
+class WorkflowStopBody(BaseModel):
+    """Langflow ``WorkflowStopRequest``."""
+
+    job_id: str
+
+
+class WorkflowStopAnswer(BaseModel):
+    """Langflow ``WorkflowStopResponse``."""
+
+    job_id: str
+    message: str | None = None
+
+
+def _problem(path: str, message: str) -> InvalidInput:
+    return InvalidInput(f"Invalid workflow request: {path} {message}", [FieldProblem(path, message)])
+
+
+def parse(body: WorkflowBody) -> tuple[runs.RunParams, workflows.WorkflowMode]:
+    """The run params and mode of either request form."""
+    given = body.model_fields_set
+    if given & SEED_KEYS and given & V113_KEYS:
+        keys = ", ".join(sorted(given & (SEED_KEYS | V113_KEYS)))
+        raise _problem("body", f"mixes the two request forms ({keys})")
+    if given & SEED_KEYS:
+        if body.background and body.stream:
+            raise _problem("background", "cannot be combined with stream")
+        tweaks, session = workflows.seed_inputs(body.inputs or {})
+        mode: workflows.WorkflowMode = (
+            "background" if body.background else "stream" if body.stream else "sync"
+        )
+        return runs.RunParams(input_value=None, tweaks=tweaks, session_id=session, output_type="any"), mode
+    protocol = body.stream_protocol or "langflow"
+    if protocol not in STREAM_PROTOCOLS:
+        message = "is not supported (available: langflow)"
+        raise _problem("stream_protocol", f"'{protocol}' {message}")
+    params = runs.RunParams(
+        input_value=body.input_value if body.input_value is not None else "",
+        tweaks=dict(body.tweaks or {}),
+        session_id=body.session_id,
+        output_type="any",
+    )
+    return params, body.mode or "sync"
+
+
+def render_event(record: jobs.JobEventRecord) -> Iterable[str]:
+    """Every job event as ``event: <name>`` / ``data: <json>``."""
+    return [sse(record.data, event=record.event)]
+
+
+@router.post(
+    "/workflows",
+    responses={
+        200: {"content": {"text/event-stream": {}}, "description": "The answer, the job or its events"}
+    },
+)
+async def execute_workflow(ctx: Ctx, body: WorkflowBody) -> Response:
+    """Run the caller's flow ``flow_id``: ``sync`` answers the status shape with ``status``
+    completed (or failed / cancelled with ``errors``) and the outputs; ``stream`` answers SSE of
+    the run's events ending with ``end``; ``background`` answers the job at once. 404 ``Flow
+    not found`` (also another user's flow); 422 for a bad body, an unknown tweak key, an
+    unsupported ``stream_protocol`` (``agui`` included) or the two forms mixed."""
+    params, mode = parse(body)
+    if mode == "sync":
+        return JSONResponse(await workflows.run_workflow_sync(ctx, flow_id=body.flow_id, params=params))
+    job = await workflows.start_workflow(
+        ctx, flow_id=body.flow_id, params=params, all_events=mode == "stream"
+    )
+    if mode == "background":
+        return JSONResponse(workflows.job_body(job))
+    return await job_sse(ctx, job.id, render_event)
+
+
+@router.get("/workflows")
+async def get_workflow_status(ctx: Ctx, job_id: str) -> dict[str, Any]:
+    """The caller's job: ``{flow_id, job_id, object, created_timestamp, status, errors, inputs,
+    outputs, session_id, output}``. 404 ``Job not found`` (unknown, malformed or not yours)."""
+    return await workflows.workflow_status(ctx, job_id=job_id)
+
+
+@router.post("/workflows/stop", response_model=WorkflowStopAnswer)
+async def stop_workflow(ctx: Ctx, body: WorkflowStopBody) -> WorkflowStopAnswer:
+    """Cancel the caller's queued or running job: ``{job_id, message}``. 404 ``Job not found``."""
+    return WorkflowStopAnswer(**await workflows.stop_workflow(ctx, job_id=body.job_id))
