@@ -47,7 +47,8 @@ class Settings(BaseSettings):
         default="langflow",
         validation_alias=AliasChoices("FLOWQL_SUPERUSER", "LANGFLOW_SUPERUSER", "superuser"),
     )
-    max_file_size_upload: int = 100  # MB
+    # MB; at most 2047 so that every file's size fits GraphQL's 32-bit Int (File.size).
+    max_file_size_upload: int = Field(default=100, le=2047)
     webhook_auth: bool = True
     allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     max_run_steps: int = 1000

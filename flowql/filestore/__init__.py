@@ -8,12 +8,14 @@ reach stored files only through :mod:`flowql.resolvers.files`, by file id or sto
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from flowql.filestore.base import (
     CHUNK_SIZE,
     FileStore,
     InvalidStoreKey,
+    KeyLocks,
     StoredObjectMissing,
     StoreWriter,
     new_key,
@@ -26,6 +28,7 @@ __all__ = [
     "CHUNK_SIZE",
     "FileStore",
     "InvalidStoreKey",
+    "KeyLocks",
     "LocalFileStore",
     "StoreWriter",
     "StoredObjectMissing",
@@ -43,5 +46,11 @@ def store_dir(settings: Settings) -> Path:
 
 def store_for(settings: Settings) -> FileStore:
     """The file store these settings describe (today always the local directory
-    :func:`store_dir`; an S3 backend would be chosen here)."""
-    return LocalFileStore(store_dir(settings))
+    :func:`store_dir`; an S3 backend would be chosen here). One object per directory, so every
+    request shares its locks (:meth:`FileStore.lock`)."""
+    return _local_store(store_dir(settings))
+
+
+@functools.cache
+def _local_store(root: Path) -> LocalFileStore:
+    return LocalFileStore(root)

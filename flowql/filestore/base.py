@@ -11,9 +11,12 @@ implement the same Protocol with multipart uploads (``writer``) and ranged GETs 
 
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Protocol, Self
 
@@ -49,6 +52,40 @@ def parse_key(key: str) -> tuple[str, str]:
     if match is None:
         raise InvalidStoreKey("not a store key")
     return match["owner"], match["name"]
+
+
+@dataclass
+class _HeldLock:
+    lock: asyncio.Lock
+    users: int = 0
+
+
+class KeyLocks:
+    """One :class:`asyncio.Lock` per string key, for work that must not interleave on one key
+    (appends to one object, choosing a user's next free name). The server is one process, so an
+    in-memory lock suffices; an entry exists only while someone holds or waits for it."""
+
+    def __init__(self) -> None:
+        self._held: dict[str, _HeldLock] = {}
+
+    def __len__(self) -> int:
+        """Keys currently held or waited for."""
+        return len(self._held)
+
+    @asynccontextmanager
+    async def hold(self, key: str) -> AsyncIterator[None]:
+        """Hold ``key``'s lock for the ``async with`` block (waiting for earlier holders)."""
+        entry = self._held.get(key)
+        if entry is None:
+            entry = self._held[key] = _HeldLock(asyncio.Lock())
+        entry.users += 1
+        try:
+            async with entry.lock:
+                yield
+        finally:
+            entry.users -= 1
+            if entry.users == 0:
+                del self._held[key]
 
 
 class StoreWriter(Protocol):
@@ -92,6 +129,11 @@ class FileStore(Protocol):
     """
 
     provider: str | None
+
+    def lock(self, key: str) -> AbstractAsyncContextManager[None]:
+        """Hold ``key`` exclusively for an ``async with`` block: appends to one object take it
+        so that each copies the bytes the previous one published."""
+        ...
 
     def writer(self, owner: uuid.UUID, *, extension: str = "", append_to: str | None = None) -> StoreWriter:
         """A writer for a new object of ``owner`` (``extension`` without its dot), or, with

@@ -11,6 +11,7 @@ import os
 import shutil
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from types import TracebackType
 from typing import BinaryIO, Self
@@ -20,6 +21,7 @@ from anyio import to_thread
 from flowql.filestore.base import (
     CHUNK_SIZE,
     InvalidStoreKey,
+    KeyLocks,
     StoredObjectMissing,
     new_key,
     parse_key,
@@ -36,6 +38,11 @@ class LocalFileStore:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self._locks = KeyLocks()
+
+    def lock(self, key: str) -> AbstractAsyncContextManager[None]:
+        """See :meth:`FileStore.lock <flowql.filestore.base.FileStore.lock>`."""
+        return self._locks.hold(key)
 
     def path_of(self, key: str) -> Path:
         """The file behind a well-formed key (InvalidStoreKey otherwise). Built from the parsed

@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import logging
 import re
 import uuid
 import zipfile
@@ -36,10 +37,12 @@ from flowql.context import Context
 from flowql.db.base import utcnow
 from flowql.db.models import File, Flow
 from flowql.errors import Conflict, FieldProblem, InvalidInput, NotFound, TooLarge
-from flowql.filestore import FileStore, StoredObjectMissing, StoreWriter, store_for
+from flowql.filestore import FileStore, KeyLocks, StoredObjectMissing, StoreWriter, store_for
 from flowql.filestore.base import KEY_PATTERN
 from flowql.filestore.names import clean_name, split_extension
 from flowql.settings import Settings
+
+log = logging.getLogger("flowql.files")
 
 FILE_NOT_FOUND = "File not found"
 NO_FILES_FOUND = "No files found"
@@ -50,6 +53,8 @@ MAX_PAGE_SIZE = 100
 ZIP_SPOOL_BYTES = 8 * 1024 * 1024
 _FLOW_REF = re.compile(r"(?P<flow>[0-9a-fA-F-]{36})/(?P<name>[^/]+)")
 _STORED_NAME = re.compile(r"[0-9a-f]{32}(?:\.[A-Za-z0-9]{1,16})?")
+#: Per-user locks around choosing a free user-file name and inserting it (see :func:`upload_file`).
+_NAME_LOCKS = KeyLocks()
 
 
 class UploadSource(Protocol):
@@ -135,27 +140,31 @@ async def upload_file(ctx: Context, *, source: UploadSource, append: bool = Fals
     filename, chunks = await source.open()
     root, ext = split_extension(clean_name(filename))
     store = file_store(ctx)
-    async with ctx.sessions() as session:
-        existing = None
-        if append:
+    if append:
+        async with ctx.sessions() as session:
             existing = await session.scalar(
                 select(File)
                 .where(user_files(principal.user_id), File.name == root)
                 .order_by(File.created_at, File.id)
                 .limit(1)
             )
-        name = root if existing is not None else await _free_user_name(session, principal.user_id, root)
-    if existing is not None:
-        return await _append_to(ctx, store, existing, chunks)
+        if existing is not None:
+            return await _append_to(ctx, store, existing, chunks)
     async with store.writer(principal.user_id, extension=ext) as writer:
         await _copy_into(writer, chunks, ctx.settings)
         size = await writer.commit()
-    record = File(user_id=principal.user_id, name=name, path=writer.key, size=size, provider=store.provider)
     try:
-        async with ctx.sessions() as session:
-            session.add(record)
-            await session.commit()
-            await session.refresh(record)
+        # Choosing the free name and inserting it is one step per user, so concurrent uploads of
+        # one name get "name", "name (1)", "name (2)"... (the table has no unique name to retry on).
+        async with _NAME_LOCKS.hold(str(principal.user_id)):
+            async with ctx.sessions() as session:
+                name = await _free_user_name(session, principal.user_id, root)
+                record = File(
+                    user_id=principal.user_id, name=name, path=writer.key, size=size, provider=store.provider
+                )
+                session.add(record)
+                await session.commit()
+                await session.refresh(record)
     except BaseException:
         await store.delete(writer.key)
         raise
@@ -163,19 +172,24 @@ async def upload_file(ctx: Context, *, source: UploadSource, append: bool = Fals
 
 
 async def _append_to(ctx: Context, store: FileStore, file: File, chunks: AsyncIterable[bytes]) -> File:
-    """Append ``chunks`` to ``file``'s bytes (published atomically) and record the new size."""
-    try:
-        async with store.writer(file.user_id, append_to=file.path) as writer:
-            await _copy_into(writer, chunks, ctx.settings)
-            size = await writer.commit()
-    except StoredObjectMissing as exc:
-        raise NotFound(FILE_NOT_FOUND) from exc
-    async with ctx.sessions() as session:
-        await session.execute(
-            update(File).where(File.id == file.id, File.user_id == file.user_id).values(size=size)
-        )
-        await session.commit()
-        updated = await session.scalar(select(File).where(File.id == file.id, File.user_id == file.user_id))
+    """Append ``chunks`` to ``file``'s bytes (published atomically) and record the new size.
+    Appends to one key hold its lock (:meth:`FileStore.lock`) from copying the old bytes to
+    recording the size, so concurrent appends all land, one after another."""
+    async with store.lock(file.path):
+        try:
+            async with store.writer(file.user_id, append_to=file.path) as writer:
+                await _copy_into(writer, chunks, ctx.settings)
+                size = await writer.commit()
+        except StoredObjectMissing as exc:
+            raise NotFound(FILE_NOT_FOUND) from exc
+        async with ctx.sessions() as session:
+            await session.execute(
+                update(File).where(File.id == file.id, File.user_id == file.user_id).values(size=size)
+            )
+            await session.commit()
+            updated = await session.scalar(
+                select(File).where(File.id == file.id, File.user_id == file.user_id)
+            )
     if updated is None:  # deleted while the bytes streamed in: do not resurrect them
         await store.delete(file.path)
         raise NotFound(FILE_NOT_FOUND)
@@ -328,6 +342,17 @@ async def _delete_where(ctx: Context, condition: ColumnElement[bool]) -> list[Fi
     for row in rows:
         await store.delete(row.path)
     return rows
+
+
+async def delete_stored_files(ctx: Context, keys: list[str]) -> None:
+    """Delete the stored bytes of files whose rows are gone (a deleted flow, project or user);
+    a key the store cannot delete is logged and left (its row no longer points at it)."""
+    store = file_store(ctx)
+    for key in keys:
+        try:
+            await store.delete(key)
+        except (OSError, ValueError):
+            log.warning("could not delete the stored bytes of a deleted file", exc_info=True)
 
 
 async def delete_file(ctx: Context, *, file_id: uuid.UUID) -> File:

@@ -32,9 +32,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from flowql.auth.passwords import hash_password_async, verify_password_async
 from flowql.auth.principal import Principal
 from flowql.context import Context
-from flowql.db.models import Job, Project, User
+from flowql.db.models import File, Job, Project, User
 from flowql.errors import Conflict, FieldProblem, InvalidInput, NotFound, PermissionDenied
 from flowql.jobs import ACTIVE_STATUSES
+from flowql.resolvers.files import delete_stored_files
 from flowql.resolvers.input_checks import check_json, check_text
 
 DEFAULT_PROJECT_NAME = "Starter Project"
@@ -430,8 +431,9 @@ async def reset_password(ctx: Context, *, user_id: uuid.UUID, current_password: 
 
 async def delete_user(ctx: Context, *, user_id: uuid.UUID) -> None:
     """Delete a user and, by cascade, everything they own: API keys, projects, flows, messages,
-    jobs, traces (Langflow ``DELETE /api/v1/users/{user_id}``; superuser only). Their jobs still
-    running in this process are cancelled first.
+    jobs, traces and files (Langflow ``DELETE /api/v1/users/{user_id}``; superuser only). Their
+    jobs still running in this process are cancelled first; their files' stored bytes are
+    removed after the commit.
 
     Raises Unauthenticated, PermissionDenied (not a superuser, or the caller's own account),
     NotFound.
@@ -452,10 +454,13 @@ async def delete_user(ctx: Context, *, user_id: uuid.UUID) -> None:
             if ctx.jobs.runner.is_running(job_id):
                 await ctx.jobs.runner.cancel(job_id)
     async with ctx.sessions() as session:
+        # The file rows go by cascade; their bytes are removed from the store after the commit.
+        file_keys = list(await session.scalars(select(File.path).where(File.user_id == user_id)))
         result = await session.execute(delete(User).where(User.id == user_id).returning(User.id))
         if result.scalar() is None:
             raise NotFound(USER_NOT_FOUND)
         await session.commit()
+    await delete_stored_files(ctx, file_keys)
 
 
 async def default_project_id(session: AsyncSession, user_id: uuid.UUID) -> uuid.UUID:

@@ -22,16 +22,19 @@ of a caller without credentials; the limits above are the same ones, applied aft
 
 from __future__ import annotations
 
+import logging
 import re
 from collections import deque
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
 from fastapi import HTTPException, Request
 from fastapi.responses import StreamingResponse
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
+from starlette.requests import ClientDisconnect
 
 from flowql.errors import FieldProblem, InvalidInput
 from flowql.filestore.names import content_disposition, form_filename
@@ -41,6 +44,8 @@ from flowql.settings import Settings
 if TYPE_CHECKING:
     from python_multipart.multipart import MultipartCallbacks
 
+log = logging.getLogger("flowql.files")
+
 #: Bytes a multipart body may carry beyond the file itself (boundaries, part headers, small
 #: fields); the same allowance as ``flowql.app.MULTIPART_OVERHEAD``.
 FRAMING_ALLOWANCE = 64 * 1024
@@ -49,6 +54,11 @@ FRAMING_ALLOWANCE = 64 * 1024
 STREAMED_BODY_LIMIT = 2**62
 #: RFC 2046 boundary: 1-70 characters from ``bchars``, not ending in a space.
 BOUNDARY_PATTERN = re.compile(r"[0-9A-Za-z'()+_,\-./:=? ]{0,69}[0-9A-Za-z'()+_,\-./:=?]")
+#: An RFC 2231 / 5987 ``filename*=charset'lang'percent-encoded`` parameter.
+EXT_FILENAME_PATTERN = re.compile(
+    r"""(?:^|;)\s*filename\*\s*=\s*"?(?P<charset>[A-Za-z0-9!#$%&+\-^_`{}~]*)'[^']*'(?P<value>[^;"\s]*)""",
+    re.IGNORECASE,
+)
 #: OpenAPI description of the upload body (the routes read it themselves, so FastAPI cannot
 #: derive it): Langflow's ``multipart/form-data`` with a binary ``file`` part.
 UPLOAD_OPENAPI: dict[str, Any] = {
@@ -82,6 +92,17 @@ UPLOAD_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
+#: What a browser may do with file bytes it renders (an uploaded SVG or HTML shown inline):
+#: nothing loads, no script runs, the document is sandboxed; only inline styles apply.
+FILE_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+
+
+def file_headers(**extra: str) -> dict[str, str]:
+    """The headers of every response carrying file bytes (downloads, flow images, profile
+    pictures): :data:`FILE_CSP` and ``X-Content-Type-Options: nosniff``, plus ``extra``."""
+    return {"Content-Security-Policy": FILE_CSP, "X-Content-Type-Options": "nosniff", **extra}
+
+
 def binary_responses(media_type: str = "application/octet-stream") -> dict[int | str, dict[str, Any]]:
     """``responses=`` of a route answering bytes of ``media_type``."""
     return {
@@ -98,6 +119,15 @@ class MalformedMultipart(HTTPException):
 
     def __init__(self, detail: str) -> None:
         super().__init__(status_code=400, detail=detail)
+
+
+class UploadAbandoned(MalformedMultipart):
+    """The client disconnected before the body ended: the partial upload is dropped like any
+    other failed one and the request ends with a 400 that nobody receives (logged at INFO, not
+    as an error)."""
+
+    def __init__(self) -> None:
+        super().__init__("The client disconnected before the upload ended")
 
 
 def _missing_file(field_name: str) -> InvalidInput:
@@ -200,6 +230,9 @@ class MultipartUpload:
                 if not self._ended:
                     raise MalformedMultipart("The multipart body ends before its closing boundary") from None
                 continue
+            except ClientDisconnect:
+                log.info("upload to %s abandoned: the client disconnected", self._request.url.path)
+                raise UploadAbandoned() from None
             self._received += len(chunk)
             if self._received > self._max_body:
                 raise too_large(self._settings)
@@ -226,7 +259,10 @@ class MultipartUpload:
                 _, params = parse_options_header(disposition)
                 if params.get(b"name", b"").decode("latin-1") == self._field:
                     raw = params.get(b"filename")
-                    filename = form_filename(self._decode(raw)) if raw is not None else None
+                    if raw is not None:
+                        filename: str | None = form_filename(self._decode(raw))
+                    else:
+                        filename = extended_filename(disposition)
                     return filename, self._file_chunks(parser, body)
             elif kind == "end":
                 break
@@ -255,11 +291,23 @@ class MultipartUpload:
             pass
 
 
+def extended_filename(disposition: str) -> str | None:
+    """The RFC 2231 ``filename*`` of a part's ``Content-Disposition``, decoded (``UTF-8''%E2%82%AC.txt``
+    → ``€.txt``; an unknown charset or bytes it cannot decode fall back to Latin-1), or ``None``."""
+    match = EXT_FILENAME_PATTERN.search(disposition)
+    if match is None:
+        return None
+    try:
+        return unquote(match["value"], encoding=match["charset"] or "utf-8", errors="strict")
+    except (LookupError, UnicodeDecodeError):
+        return unquote(match["value"], encoding="latin-1")
+
+
 def download_response(
     filename: str, chunks: AsyncIterator[bytes], media_type: str = "application/octet-stream"
 ) -> StreamingResponse:
     """A streamed download with ``Content-Disposition: attachment`` (RFC 6266 with an RFC 5987
-    ``filename*``, see :func:`~flowql.filestore.names.content_disposition`) and
-    ``X-Content-Type-Options: nosniff``."""
-    headers = {"Content-Disposition": content_disposition(filename), "X-Content-Type-Options": "nosniff"}
+    ``filename*``, see :func:`~flowql.filestore.names.content_disposition`) and the
+    :func:`file_headers`."""
+    headers = file_headers(**{"Content-Disposition": content_disposition(filename)})
     return StreamingResponse(chunks, media_type=media_type, headers=headers)

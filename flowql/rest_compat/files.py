@@ -28,6 +28,7 @@ from flowql.rest_compat.file_transfer import (
     MultipartUpload,
     binary_responses,
     download_response,
+    file_headers,
 )
 
 router = APIRouter(prefix="/api/v1/files", tags=["Files"])
@@ -95,9 +96,7 @@ async def download_flow_image(ctx: Ctx, flow_id: uuid.UUID, file_name: str) -> R
             f"{file_name} is not an image", [FieldProblem("file_name", "not an image file name")]
         )
     download = await file_resolvers.open_flow_file(ctx, flow_id=flow_id, file_name=file_name)
-    return StreamingResponse(
-        download.chunks, media_type=media_type, headers={"X-Content-Type-Options": "nosniff"}
-    )
+    return StreamingResponse(download.chunks, media_type=media_type, headers=file_headers())
 
 
 @router.delete("/delete/{flow_id}/{file_name}", response_model=Message)
@@ -114,11 +113,7 @@ async def list_profile_pictures() -> FileNames:
 
 
 #: Headers of a profile picture: cacheable, never sniffed, and (they are SVG) no scripts.
-PICTURE_HEADERS = {
-    "Cache-Control": "public, max-age=86400",
-    "X-Content-Type-Options": "nosniff",
-    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
-}
+PICTURE_HEADERS = file_headers(**{"Cache-Control": "public, max-age=86400"})
 
 
 @router.get(

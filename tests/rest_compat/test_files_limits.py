@@ -244,3 +244,48 @@ async def test_a_real_server_answers_before_the_body_is_sent(
     assert (await _status_before_the_body(live_server, {})).startswith(b"HTTP/1.1 401 ")
     assert (await _status_before_the_body(live_server, alice.headers)).startswith(b"HTTP/1.1 413 ")
     assert stored_files(one_mb) == []
+
+
+@pytest.mark.parametrize("template", UPLOAD_ROUTES)
+async def test_a_client_disconnecting_mid_upload_is_not_an_error(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    alice: TestUser,
+    one_mb: Settings,
+    caplog: pytest.LogCaptureFixture,
+    template: str,
+) -> None:
+    path = await route(client, alice, template)
+    messages = [
+        {"type": "http.request", "body": multipart_head("gone.txt") + b"x" * 1000, "more_body": True},
+        {"type": "http.disconnect"},
+    ]
+    sent: list[dict[str, object]] = []
+
+    async def receive() -> dict[str, object]:
+        return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    headers = [(k.lower().encode(), v.encode()) for k, v in multipart_headers(alice).items()]
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"test"), *headers],
+        "client": ("127.0.0.1", 1234),
+        "server": ("test", 80),
+    }
+    caplog.set_level("INFO")
+    await app(scope, receive, send)
+    assert [m["status"] for m in sent if m["type"] == "http.response.start"] == [400]
+    assert not [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")]
+    assert any("client disconnected" in r.getMessage() for r in caplog.records)
+    assert stored_files(one_mb) == []

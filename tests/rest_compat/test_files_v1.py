@@ -155,6 +155,30 @@ async def test_images_are_served_inline(client: httpx.AsyncClient, alice: TestUs
     assert refused.status_code == 422
 
 
+SANDBOX_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+
+
+async def test_every_file_response_sends_a_sandbox_csp_and_nosniff(
+    client: httpx.AsyncClient, alice: TestUser
+) -> None:
+    flow_id = await create_flow(client, alice)
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+    image = await upload_v1(client, alice, flow_id, "evil.svg", svg)
+    v2 = await upload_v2(client, alice, "evil.svg", svg)
+    responses = [
+        await client.get(f"/api/v1/files/images/{flow_id}/{image}", headers=alice.headers),
+        await client.get(f"/api/v1/files/download/{flow_id}/{image}", headers=alice.headers),
+        await client.get(f"/api/v2/files/{v2['id']}", headers=alice.headers),
+        await client.post("/api/v2/files/batch/", json=[v2["id"]], headers=alice.headers),
+        await client.get("/api/v1/files/profile_pictures/People/People-01.svg"),
+    ]
+    assert responses[0].headers["content-type"] == "image/svg+xml"
+    for r in responses:
+        assert r.status_code == 200, r.text
+        assert r.headers["content-security-policy"] == SANDBOX_CSP, r.request.url
+        assert r.headers["x-content-type-options"] == "nosniff", r.request.url
+
+
 # ---------------------------------------------------------------- profile pictures
 
 

@@ -3,6 +3,7 @@ delete one / many / all, zip; Unicode names, path-looking names and other users'
 
 from __future__ import annotations
 
+import asyncio
 import io
 import re
 import uuid
@@ -12,12 +13,16 @@ import httpx
 import pytest
 
 from flowql.settings import Settings
-from tests.conftest import TestUser
+from tests.conftest import MakeUser, TestUser
 from tests.rest_compat.files_support import (
+    BOUNDARY,
     UNICODE_NAMES,
+    create_flow,
     disposition_fallback,
     disposition_filename,
     exists,
+    multipart_headers,
+    multipart_tail,
     store_root,
     stored_files,
     upload_v2,
@@ -114,6 +119,52 @@ async def test_append_adds_to_the_file_of_that_name(
     fresh = await upload_v2(client, alice, "new.txt", b"x", append="true")
     assert fresh["name"] == "new" and fresh["id"] != first["id"]
     assert len(stored_files(settings)) == 2
+
+
+async def test_concurrent_appends_to_one_file_all_land(
+    client: httpx.AsyncClient, alice: TestUser, settings: Settings
+) -> None:
+    first = await upload_v2(client, alice, "log.txt", b"start\n")
+    lines = [f"line {n}\n".encode() * 2000 for n in range(6)]
+    answers = await asyncio.gather(
+        *(upload_v2(client, alice, "log.txt", line, append="true") for line in lines)
+    )
+    assert {a["id"] for a in answers} == {first["id"]}
+    content = (await download(client, alice, first["id"])).content
+    assert content.startswith(b"start\n") and len(content) == 6 + sum(len(line) for line in lines)
+    assert all(line in content for line in lines)
+    assert (await listed(client, alice))[0]["size"] == len(content)
+    assert len(stored_files(settings)) == 1
+
+
+async def test_concurrent_uploads_of_one_name_get_distinct_counters(
+    client: httpx.AsyncClient, alice: TestUser
+) -> None:
+    answers = await asyncio.gather(
+        *(upload_v2(client, alice, "same.txt", bytes([n]) * 5000) for n in range(8))
+    )
+    assert sorted(a["name"] for a in answers) == sorted(["same"] + [f"same ({n})" for n in range(1, 8)])
+    assert len(await listed(client, alice)) == 8
+
+
+async def test_an_rfc_2231_filename_is_decoded_when_filename_is_absent(
+    client: httpx.AsyncClient, alice: TestUser
+) -> None:
+    def body(disposition: str) -> bytes:
+        head = f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; {disposition}\r\n\r\n'
+        return head.encode() + b"data" + multipart_tail()
+
+    names = []
+    for disposition in (
+        "filename*=UTF-8''%C3%A9t%C3%A9%20%E2%82%AC.txt",
+        "filename=\"plain.txt\"; filename*=UTF-8''other.txt",
+    ):
+        r = await client.post("/api/v2/files", content=body(disposition), headers=multipart_headers(alice))
+        assert r.status_code == 201, r.text
+        names.append(r.json()["name"])
+        got = await download(client, alice, r.json()["id"])
+    assert names == ["été €", "plain"]
+    assert disposition_filename(got.headers["content-disposition"]) == "plain.txt"
 
 
 async def test_return_content_answers_the_text(client: httpx.AsyncClient, alice: TestUser) -> None:
@@ -223,6 +274,23 @@ async def test_path_looking_names_store_nothing_outside_the_store(
     r = await download(client, alice, body["id"])
     assert disposition_filename(r.headers["content-disposition"]) == downloaded
     assert "\r" not in r.headers["content-disposition"] and "\n" not in r.headers["content-disposition"]
+
+
+async def test_deleting_a_user_removes_their_stored_bytes(
+    client: httpx.AsyncClient, make_user: MakeUser, alice: TestUser, bob: TestUser, settings: Settings
+) -> None:
+    root = await make_user("root", superuser=True)
+    await upload_v2(client, bob, "mine.txt", b"bob's")
+    flow_id = await create_flow(client, bob)
+    r = await client.post(
+        f"/api/v1/files/upload/{flow_id}", files={"file": ("f.txt", b"x")}, headers=bob.headers
+    )
+    assert r.status_code == 201, r.text
+    kept = await upload_v2(client, alice, "keep.txt", b"alice's")
+    assert len(stored_files(settings)) == 3
+    r = await client.delete(f"/api/v1/users/{bob.id}", headers=root.headers)
+    assert r.status_code == 200, r.text
+    assert stored_files(settings) == [store_root(settings) / kept["path"]]
 
 
 async def test_another_users_file_is_not_found_and_stays(

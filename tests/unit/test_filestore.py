@@ -3,16 +3,25 @@ the bundled profile-picture index, and the resolver API the file components will
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from flowql.context import Context
 from flowql.errors import NotFound, TooLarge
-from flowql.filestore import InvalidStoreKey, LocalFileStore, StoredObjectMissing, new_key, store_for
+from flowql.filestore import (
+    InvalidStoreKey,
+    KeyLocks,
+    LocalFileStore,
+    StoredObjectMissing,
+    new_key,
+    store_for,
+)
 from flowql.filestore import profile_pictures as pictures
 from flowql.filestore.names import (
     MAX_NAME_CHARS,
@@ -24,6 +33,7 @@ from flowql.filestore.names import (
 )
 from flowql.resolvers import files as file_resolvers
 from flowql.resolvers import flows as flow_resolvers
+from flowql.settings import Settings
 from tests import flowbuilder as fb
 from tests.conftest import TestUser
 
@@ -122,6 +132,37 @@ async def test_keys_that_the_store_does_not_mint_are_never_looked_up(tmp_path: P
         await store.read_bytes(key)
     with pytest.raises(InvalidStoreKey):
         await store.delete(key)
+
+
+async def test_key_locks_serialise_one_key_and_forget_released_keys() -> None:
+    locks = KeyLocks()
+    order: list[str] = []
+
+    async def work(key: str, tag: str) -> None:
+        async with locks.hold(key):
+            order.append(f"{tag}+")
+            await asyncio.sleep(0.01)
+            order.append(f"{tag}-")
+
+    await asyncio.gather(work("a", "1"), work("a", "2"), work("b", "3"))
+    assert order.index("1-") < order.index("2+")  # one key: one holder at a time
+    assert order.index("3+") < order.index("1-")  # another key does not wait
+    assert len(locks) == 0
+
+
+def test_store_for_shares_one_store_per_directory(settings: Settings, tmp_path: Path) -> None:
+    first = store_for(settings)
+    assert store_for(settings.model_copy()) is first  # its locks are every request's
+    assert store_for(settings.model_copy(update={"data_dir": tmp_path / "other"})) is not first
+
+
+def test_the_upload_limit_fits_graphql_int(settings: Settings) -> None:
+    assert (
+        Settings.model_validate({**settings.model_dump(), "max_file_size_upload": 2047}).max_file_size_upload
+        == 2047
+    )
+    with pytest.raises(ValidationError, match="max_file_size_upload"):
+        Settings.model_validate({**settings.model_dump(), "max_file_size_upload": 2048})
 
 
 async def test_delete_and_missing_objects(tmp_path: Path) -> None:
