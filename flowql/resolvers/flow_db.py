@@ -3,8 +3,10 @@ Langflow's naming policy, deleting flows with everything their runs left, commit
 
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
+import weakref
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
@@ -33,6 +35,22 @@ NAME_MAX = 255
 
 FLOW_NOT_FOUND = "Flow not found"
 PROJECT_NOT_FOUND = "Project not found"
+
+#: One lock per user while any of the user's flows or projects is named and stored (there is
+#: no unique constraint on names; the server is one process). Entries vanish with their lock.
+_naming_locks: weakref.WeakValueDictionary[uuid.UUID, asyncio.Lock] = weakref.WeakValueDictionary()
+
+
+def naming_lock(user_id: uuid.UUID) -> asyncio.Lock:
+    """The in-process lock serialising "choose a name (or check an id) + store" of one user's
+    flows and projects: every create, batch, upload, upsert and rename path holds it from its
+    first lookup to its commit, so two concurrent requests never pick the same name. Not
+    re-entrant."""
+    lock = _naming_locks.get(user_id)
+    if lock is None:
+        lock = asyncio.Lock()
+        _naming_locks[user_id] = lock
+    return lock
 
 
 async def resolve_folder(session: AsyncSession, user_id: uuid.UUID, folder_id: uuid.UUID | None) -> uuid.UUID:
@@ -69,9 +87,31 @@ async def ensure_endpoint_free(
         raise Conflict(f"Endpoint name '{endpoint_name}' is already used by another flow")
 
 
+def integrity_error(exc: IntegrityError) -> Conflict | NotFound:
+    """What a failed write means to the caller: a foreign key (the project was deleted
+    meanwhile) NotFound("Project not found"); an ``endpoint_name`` clash or a taken id
+    Conflict saying which."""
+    text = str(exc.orig).lower()
+    if "foreign key" in text:
+        return NotFound(PROJECT_NOT_FOUND)
+    if "endpoint_name" in text:
+        return Conflict("A flow with these values already exists (endpoint_name in use)")
+    return Conflict("An object with this id already exists")
+
+
+async def flush_or_conflict(session: AsyncSession) -> None:
+    """Flush; a failed write is rolled back and raised as :func:`integrity_error` says."""
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        await session.rollback()
+        raise integrity_error(exc) from exc
+
+
 async def commit_or_conflict(session: AsyncSession) -> None:
-    """Commit; a uniqueness race (two writers, same endpoint_name or id) becomes Conflict, an
-    update of a flow deleted meanwhile NotFound("Flow not found")."""
+    """Commit; a uniqueness race (two writers, same endpoint_name or id) becomes Conflict, a
+    project deleted meanwhile NotFound("Project not found"), an update of a flow deleted
+    meanwhile NotFound("Flow not found")."""
     try:
         await session.commit()
     except StaleDataError as exc:  # the flow was deleted by a concurrent request
@@ -79,19 +119,36 @@ async def commit_or_conflict(session: AsyncSession) -> None:
         raise NotFound(FLOW_NOT_FOUND) from exc
     except IntegrityError as exc:
         await session.rollback()
-        raise Conflict("A flow with these values already exists (endpoint_name in use)") from exc
+        raise integrity_error(exc) from exc
+
+
+_NUMBERED = re.compile(r"(.*) \((\d+)\)", re.DOTALL)
+
+#: Names longer than this may be cut to fit a `` (N)`` suffix; their lookup uses this prefix.
+_CUT_PREFIX = NAME_MAX - 24
+
+
+def _suffixed(name: str, number: int) -> str:
+    suffix = f" ({number})"
+    return name[: NAME_MAX - len(suffix)] + suffix
 
 
 def next_free_name(name: str, taken: Collection[str]) -> str:
     """Langflow's naming policy: ``name`` when nobody has it, else ``name (N)`` where N is one
     more than the highest ``name (k)`` in ``taken`` (1 when there is none). The base is cut so
-    the result fits :data:`NAME_MAX` characters."""
+    the result fits :data:`NAME_MAX` characters; a ``base (k)`` whose base is ``name`` cut that
+    way counts too, so a long name never gets the same suffix twice."""
     if name not in taken:
         return name
-    pattern = re.compile(rf"^{re.escape(name)} \((\d+)\)$")
-    numbers = [int(m.group(1)) for t in taken if (m := pattern.match(t))]
-    suffix = f" ({max(numbers, default=0) + 1})"
-    return name[: NAME_MAX - len(suffix)] + suffix
+    numbers = [
+        int(m.group(2))
+        for t in taken
+        if (m := _NUMBERED.fullmatch(t)) and _suffixed(name, int(m.group(2))) == t
+    ]
+    number = max(numbers, default=0) + 1
+    while _suffixed(name, number) in taken:
+        number += 1
+    return _suffixed(name, number)
 
 
 async def _names_like(
@@ -101,9 +158,11 @@ async def _names_like(
     name: str,
     except_id: uuid.UUID | None,
 ) -> set[str]:
-    """The user's names of ``model`` equal to ``name`` or starting with ``name (``."""
+    """The user's names of ``model`` equal to ``name`` or starting with ``name (`` (for a
+    name that a suffix may cut: starting with its first :data:`_CUT_PREFIX` characters)."""
+    prefix = name[:_CUT_PREFIX] if len(name) > _CUT_PREFIX else f"{name} ("
     query = select(model.name).where(
-        model.user_id == user_id, (model.name == name) | model.name.startswith(f"{name} (", autoescape=True)
+        model.user_id == user_id, (model.name == name) | model.name.startswith(prefix, autoescape=True)
     )
     if except_id is not None:
         query = query.where(model.id != except_id)
@@ -127,6 +186,22 @@ async def free_names(
         taken = await _names_like(session, model, user_id, name, except_id) | set(given)
         given.append(next_free_name(name, taken))
     return given
+
+
+async def ensure_name_free(
+    session: AsyncSession,
+    model: type[Flow] | type[Project],
+    user_id: uuid.UUID,
+    name: str,
+    *,
+    except_id: uuid.UUID,
+) -> None:
+    """Conflict (409) when another of the user's flows (or projects, by ``model``) is already
+    called ``name``: a rename never makes a duplicate (as Langflow)."""
+    query = select(model.id).where(model.user_id == user_id, model.name == name, model.id != except_id)
+    if await session.scalar(query.limit(1)) is not None:
+        kind = "flow" if model is Flow else "project"
+        raise Conflict(f"A {kind} with this name already exists")
 
 
 @dataclass

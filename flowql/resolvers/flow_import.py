@@ -22,7 +22,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from flowql.context import Context
 from flowql.db.models import Flow
 from flowql.errors import Conflict, FieldProblem, InvalidInput, TooLarge
-from flowql.resolvers.flow_db import commit_or_conflict, ensure_endpoint_free, free_names, resolve_folder
+from flowql.resolvers.flow_db import (
+    commit_or_conflict,
+    ensure_endpoint_free,
+    free_names,
+    naming_lock,
+    resolve_folder,
+)
 from flowql.resolvers.flow_values import WRITABLE_FIELDS, clean_flow_values, parse_uuid
 from flowql.resolvers.input_checks import parse_json_document
 
@@ -285,7 +291,7 @@ async def import_flow_file(ctx: Context, *, file: FlowFile, folder_id: uuid.UUID
     principal = ctx.require_principal()
     prepared = prepare_file(file)
     for attempt in range(IMPORT_ATTEMPTS):
-        async with ctx.sessions() as session:
+        async with naming_lock(principal.user_id), ctx.sessions() as session:
             flows = await insert_flows(session, principal.user_id, prepared, folder_id=folder_id)
             try:
                 await commit_or_conflict(session)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import logging
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -22,14 +21,16 @@ from flowql.context import Context
 from flowql.db.models import Flow, Job, User
 from flowql.engine.graph import parse_flow
 from flowql.errors import FieldProblem, InvalidInput, NotFound
-from flowql.filestore import store_for
 from flowql.jobs import ACTIVE_STATUSES
+from flowql.resolvers.files import delete_stored_files
 from flowql.resolvers.flow_db import (
     FLOW_NOT_FOUND,
     commit_or_conflict,
     delete_flows_with_runs,
     ensure_endpoint_free,
+    ensure_name_free,
     free_names,
+    naming_lock,
     resolve_folder,
 )
 from flowql.resolvers.flow_import import (
@@ -68,8 +69,6 @@ __all__ = [
 
 MAX_PAGE_SIZE = 100
 
-log = logging.getLogger("flowql.flows")
-
 
 async def create_flow(ctx: Context, *, values: dict[str, Any]) -> Flow:
     """Create a flow (Langflow ``POST /api/v1/flows/``) owned by the caller.
@@ -85,7 +84,7 @@ async def create_flow(ctx: Context, *, values: dict[str, Any]) -> Flow:
     """
     principal = ctx.require_principal()
     clean = clean_flow_values(values, partial=False)
-    async with ctx.sessions() as session:
+    async with naming_lock(principal.user_id), ctx.sessions() as session:
         clean["folder_id"] = await resolve_folder(session, principal.user_id, clean.get("folder_id"))
         await ensure_endpoint_free(session, principal.user_id, clean.get("endpoint_name"))
         [clean["name"]] = await free_names(session, Flow, principal.user_id, [clean["name"]])
@@ -107,7 +106,7 @@ async def create_flows(ctx: Context, *, items: list[dict[str, Any]]) -> list[Flo
     """
     principal = ctx.require_principal()
     prepared = prepare_batch(items)
-    async with ctx.sessions() as session:
+    async with naming_lock(principal.user_id), ctx.sessions() as session:
         flows = await insert_flows(session, principal.user_id, prepared, use_own_folders=True)
         await commit_or_conflict(session)
         return flows
@@ -126,19 +125,19 @@ async def upsert_flow(ctx: Context, *, flow_id: uuid.UUID, values: dict[str, Any
     user's flow, NotFound("Project not found"), Conflict (endpoint name in use).
     """
     principal = ctx.require_principal()
-    clean_flow_values(values, partial=False)  # a PUT body is a whole FlowCreate
-    async with ctx.sessions() as session:
-        existing = await session.scalar(select(Flow).where(Flow.id == flow_id))
-    if existing is None:
-        clean = clean_flow_values(values, partial=False)
+    clean = clean_flow_values(values, partial=False)  # a PUT body is a whole FlowCreate
+    async with naming_lock(principal.user_id):
         async with ctx.sessions() as session:
-            clean["folder_id"] = await resolve_folder(session, principal.user_id, clean.get("folder_id"))
-            await ensure_endpoint_free(session, principal.user_id, clean.get("endpoint_name"))
-            [clean["name"]] = await free_names(session, Flow, principal.user_id, [clean["name"]])
-            flow = Flow(id=flow_id, user_id=principal.user_id, **clean)
-            session.add(flow)
-            await commit_or_conflict(session)
-            return flow, True
+            existing = await session.scalar(select(Flow).where(Flow.id == flow_id))
+        if existing is None:
+            async with ctx.sessions() as session:
+                clean["folder_id"] = await resolve_folder(session, principal.user_id, clean.get("folder_id"))
+                await ensure_endpoint_free(session, principal.user_id, clean.get("endpoint_name"))
+                [clean["name"]] = await free_names(session, Flow, principal.user_id, [clean["name"]])
+                flow = Flow(id=flow_id, user_id=principal.user_id, **clean)
+                session.add(flow)
+                await commit_or_conflict(session)
+                return flow, True
     if existing.user_id != principal.user_id:
         raise NotFound(FLOW_NOT_FOUND)
     return await update_flow(ctx, flow_id=flow_id, values=values, rename_policy=True), False
@@ -281,7 +280,7 @@ async def flows_page(
     counts every flow matching the filters.
 
     Raises Unauthenticated, InvalidInput for ``first`` out of range or a cursor this API did not
-    hand out.
+    hand out, NotFound("Project not found") for a ``folder_id`` that is not the caller's.
     """
     principal = ctx.require_principal()
     check_first(first)
@@ -292,6 +291,8 @@ async def flows_page(
     if after is not None:
         query = query.where(after_cursor(after))
     async with ctx.sessions() as session:
+        if folder_id is not None:  # as REST ?folder_id=: a project not the caller's is a 404
+            await resolve_folder(session, principal.user_id, folder_id)
         rows = list(await session.scalars(query.order_by(Flow.created_at, Flow.id).limit(first + 1)))
         total = await session.scalar(select(func.count()).select_from(Flow).where(*conditions))
     return FlowPage(
@@ -309,14 +310,15 @@ async def update_flow(
     ``values`` uses ``FlowUpdate`` names; ``None`` clears a nullable field and is ignored for
     ``name``, ``data``, ``folder_id``, ``access_type`` and booleans. Everything is checked
     before the write, so a rejected update leaves the flow as it was. With ``rename_policy``
-    (the upsert path) a new name the caller's other flows have gets the `` (N)`` suffix.
+    (the upsert path) a new name the caller's other flows have gets the `` (N)`` suffix;
+    without it such a name is refused.
 
     Raises Unauthenticated, NotFound("Flow not found"), InvalidInput, NotFound("Project not
-    found"), Conflict (endpoint_name in use).
+    found"), Conflict (endpoint_name in use; "A flow with this name already exists").
     """
     principal = ctx.require_principal()
     clean = clean_flow_values(values, partial=True)
-    async with ctx.sessions() as session:
+    async with naming_lock(principal.user_id), ctx.sessions() as session:
         flow = await session.scalar(select(Flow).where(Flow.id == flow_id, Flow.user_id == principal.user_id))
         if flow is None:
             raise NotFound(FLOW_NOT_FOUND)
@@ -324,10 +326,13 @@ async def update_flow(
             clean["folder_id"] = await resolve_folder(session, principal.user_id, clean["folder_id"])
         if "endpoint_name" in clean:
             await ensure_endpoint_free(session, principal.user_id, clean["endpoint_name"], except_id=flow.id)
-        if rename_policy and "name" in clean and clean["name"] != flow.name:
-            [clean["name"]] = await free_names(
-                session, Flow, principal.user_id, [clean["name"]], except_ids=[flow.id]
-            )
+        if "name" in clean and clean["name"] != flow.name:
+            if rename_policy:
+                [clean["name"]] = await free_names(
+                    session, Flow, principal.user_id, [clean["name"]], except_ids=[flow.id]
+                )
+            else:
+                await ensure_name_free(session, Flow, principal.user_id, clean["name"], except_id=flow.id)
         for key, value in clean.items():
             setattr(flow, key, value)
         await commit_or_conflict(session)
@@ -373,17 +378,6 @@ async def delete_flows(ctx: Context, *, flow_ids: list[uuid.UUID]) -> int:
         await session.commit()
     await delete_stored_files(ctx, deleted.file_keys)
     return deleted.count
-
-
-async def delete_stored_files(ctx: Context, keys: list[str]) -> None:
-    """Delete the stored bytes of files whose rows are gone; a key the store cannot delete is
-    logged and left (its row no longer points at it)."""
-    store = store_for(ctx.settings)
-    for key in keys:
-        try:
-            await store.delete(key)
-        except (OSError, ValueError):
-            log.warning("could not delete the stored file of a deleted flow", exc_info=True)
 
 
 async def owners_by_ids(ctx: Context, *, user_ids: list[uuid.UUID]) -> list[User | None]:

@@ -22,13 +22,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from flowql.context import Context
 from flowql.db.models import Flow, Project
 from flowql.errors import Conflict, FieldProblem, InvalidInput, NotFound
+from flowql.resolvers.files import delete_stored_files
 from flowql.resolvers.flow_db import (
     FLOW_NOT_FOUND,
     NAME_MAX,
     PROJECT_NOT_FOUND,
     commit_or_conflict,
     delete_flows_with_runs,
+    ensure_name_free,
+    flush_or_conflict,
     free_names,
+    naming_lock,
 )
 from flowql.resolvers.flow_import import IMPORT_ATTEMPTS, FlowFile, insert_flows, prepare_file
 from flowql.resolvers.flow_values import parse_uuid
@@ -37,7 +41,6 @@ from flowql.resolvers.flows import (
     after_cursor,
     cancel_running_jobs,
     check_first,
-    delete_stored_files,
     encode_cursor,
     flow_filters,
 )
@@ -243,7 +246,7 @@ async def create_project(
     description = _check_description(description)
     auth_settings = _check_auth_settings(auth_settings)
     ids = list(dict.fromkeys(flow_ids))
-    async with ctx.sessions() as session:
+    async with naming_lock(principal.user_id), ctx.sessions() as session:
         await _check_parent(session, principal.user_id, parent_id, None)
         await _check_flows_owned(session, principal.user_id, ids)
         [stored_name] = await free_names(session, Project, principal.user_id, [name])
@@ -257,7 +260,7 @@ async def create_project(
             is_default=False,
         )
         session.add(project)
-        await session.flush()
+        await flush_or_conflict(session)  # a parent deleted meanwhile: NotFound
         if ids:
             await session.execute(
                 update(Flow)
@@ -279,7 +282,7 @@ async def update_project(ctx: Context, *, project_id: uuid.UUID, values: dict[st
 
     Raises Unauthenticated, NotFound("Project not found") (the project or the parent),
     NotFound("Flow not found") when a flow id is not the caller's, InvalidInput (unknown keys,
-    bad values, a parent cycle).
+    bad values, a parent cycle), Conflict("A project with this name already exists").
     """
     principal = ctx.require_principal()
     unknown = sorted(set(values) - PROJECT_UPDATE_KEYS)
@@ -297,8 +300,10 @@ async def update_project(ctx: Context, *, project_id: uuid.UUID, values: dict[st
         changes["auth_settings"] = _check_auth_settings(values["auth_settings"])
     exact = _flow_ids(values["flows"], "flows") if "flows" in values else None
     added = _flow_ids(values.get("add_flows"), "add_flows")
-    async with ctx.sessions() as session:
+    async with naming_lock(principal.user_id), ctx.sessions() as session:
         project = await _owned(session, principal.user_id, project_id)
+        if "name" in changes and changes["name"] != project.name:
+            await ensure_name_free(session, Project, principal.user_id, changes["name"], except_id=project.id)
         if "parent_id" in values:
             parent = parse_uuid(values["parent_id"], "parent_id") if values["parent_id"] is not None else None
             await _check_parent(session, principal.user_id, parent, project.id)
@@ -384,7 +389,7 @@ async def import_project(
     wanted_name = _check_name(file.folder_name or name or IMPORTED_PROJECT_NAME)
     wanted_description = _check_description(file.folder_description or description)
     for attempt in range(IMPORT_ATTEMPTS):
-        async with ctx.sessions() as session:
+        async with naming_lock(principal.user_id), ctx.sessions() as session:
             [stored_name] = await free_names(session, Project, principal.user_id, [wanted_name])
             project = Project(
                 id=uuid.uuid4(),
@@ -394,7 +399,7 @@ async def import_project(
                 is_default=False,
             )
             session.add(project)
-            await session.flush()
+            await flush_or_conflict(session)
             flows = await insert_flows(session, principal.user_id, prepared, folder_id=project.id)
             try:
                 await commit_or_conflict(session)

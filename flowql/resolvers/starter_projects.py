@@ -36,8 +36,10 @@ STARTER_UPDATED_AT = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def name_key(name: str) -> str:
-    """Langflow's stable key of a starter's English name: ``Basic Prompting`` → ``basic_prompting``."""
-    return re.sub(r"[^0-9a-z]+", "_", name.lower()).strip("_") or "flow"
+    """Langflow's stable key of a starter's English name: ``Basic Prompting`` → ``basic_prompting``.
+    A name without ASCII letters or digits (``测试 流程``) is its own key (stripped), so two such
+    names never share a key or an id."""
+    return re.sub(r"[^0-9a-z]+", "_", name.lower()).strip("_") or name.strip()
 
 
 @dataclass(frozen=True)

@@ -174,7 +174,8 @@ async def read_flow(ctx: Ctx, flow_id: uuid.UUID) -> FlowRead:
 
 @router.patch("/flows/{flow_id}", response_model=FlowRead)
 async def update_flow(ctx: Ctx, flow_id: uuid.UUID, body: FlowUpdateIn) -> FlowRead:
-    """Change the fields present in the body; nothing changes when the update is rejected."""
+    """Change the fields present in the body; nothing changes when the update is rejected. 409
+    for a name or endpoint name another of the caller's flows has."""
     values: dict[str, Any] = body.model_dump(exclude_unset=True)
     return flow_read(await flow_resolvers.update_flow(ctx, flow_id=flow_id, values=values))
 

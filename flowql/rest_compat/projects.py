@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Query, Request, UploadFile
+from fastapi import APIRouter, File, HTTPException, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
 from flowql.errors import FieldProblem, InvalidInput, TooLarge
@@ -166,7 +166,7 @@ async def update_project(ctx: Ctx, project_id: uuid.UUID, body: FolderUpdateIn) 
     """Change the fields present: ``name``, ``description``, ``parent_id``, ``auth_settings``;
     ``flows`` + ``components`` (when either is present) become the project's flows, the others
     moving to the default project. 404 for a project, parent or flow that is not the caller's;
-    422 for a parent cycle."""
+    409 for a name another of the caller's projects has; 422 for a parent cycle."""
     given = body.model_dump(exclude_unset=True)
     values: dict[str, Any] = {k: v for k, v in given.items() if k not in ("flows", "components")}
     if "flows" in given or "components" in given:
@@ -189,7 +189,10 @@ async def delete_project(ctx: Ctx, project_id: uuid.UUID) -> Response:
 async def folders_alias(request: Request, rest: str) -> RedirectResponse:
     """``/api/v1/folders/<rest>`` → 307 to ``/api/v1/projects/<rest>`` with the same query string
     (Langflow's folders alias; a 307 keeps the method and body). Needs no credentials: the
-    target checks them."""
+    target checks them. A ``.`` or ``..`` segment (also percent-encoded) is a 404: the alias
+    never points outside ``/api/v1/projects/``."""
+    if any(segment in {".", ".."} for segment in rest.split("/")):
+        raise HTTPException(status_code=404, detail="Not Found")
     target = f"/api/v1/projects/{rest}"
     if request.url.query:
         target += f"?{request.url.query}"

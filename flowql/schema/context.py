@@ -67,6 +67,12 @@ class GraphQLContext(BaseContext):
             self._loaders_operation = operation
         return self._flow_loaders
 
+    def reset_flow_loaders(self) -> None:
+        """Drop the loaders' caches: every mutation that changes flows or projects calls this,
+        so a later field of the same operation (the next mutation's ``project.flows``) reads
+        fresh rows."""
+        self._flow_loaders = None
+
 
 Info = StrawberryInfo[GraphQLContext, None]
 

@@ -143,7 +143,8 @@ async def flows_connection(
 ) -> FlowConnection:
     """``flows(first, after, projectId, search, isComponent)``: a keyset page of the caller's
     flows (``flows.flows_page``). ``first`` out of 1..100, a foreign cursor or a malformed
-    ``projectId`` is an error with code INVALID_INPUT."""
+    ``projectId`` is an error with code INVALID_INPUT; a ``projectId`` that is not one of the
+    caller's projects an error with code NOT_FOUND (as REST ``?folder_id=``)."""
     page = await flows.flows_page(
         info.context.ctx,
         first=50 if first is None else first,
@@ -197,6 +198,7 @@ async def basic_example_list(info: Info) -> list[Flow]:
 async def create_flows(info: Info, inputs: list[FlowInput]) -> list[FlowResult]:
     """``createFlows``: ``flows.create_flows``, all or none: the flows in order, or one error
     member naming ``flows[i]``."""
+    info.context.reset_flow_loaders()
     try:
         items = [i.to_values() for i in inputs]
         stored = await flows.create_flows(info.context.ctx, items=items)
@@ -207,6 +209,7 @@ async def create_flows(info: Info, inputs: list[FlowInput]) -> list[FlowResult]:
 
 async def update_flow(info: Info, id: strawberry.ID, patch: FlowPatch) -> FlowResult:
     """``updateFlow``: ``flows.update_flow`` with the fields given."""
+    info.context.reset_flow_loaders()
     try:
         flow_id = parse_uuid(id, "id")
         return Flow.from_record(
@@ -219,6 +222,7 @@ async def update_flow(info: Info, id: strawberry.ID, patch: FlowPatch) -> FlowRe
 async def upsert_flow(info: Info, id: strawberry.ID, input: FlowInput) -> FlowResult:
     """``upsertFlow``: ``flows.upsert_flow``: creates the flow under ``id`` or updates it when it
     is the caller's; another user's id is a NotFoundError."""
+    info.context.reset_flow_loaders()
     try:
         flow_id = parse_uuid(id, "id")
         stored, _created = await flows.upsert_flow(
@@ -232,6 +236,7 @@ async def upsert_flow(info: Info, id: strawberry.ID, input: FlowInput) -> FlowRe
 async def delete_flows(info: Info, ids: list[strawberry.ID]) -> DeleteResult:
     """``deleteFlows``: ``flows.delete_flows``; ids that are missing or not the caller's count 0.
     A malformed id is an error with code INVALID_INPUT."""
+    info.context.reset_flow_loaders()
     flow_ids = [parse_uuid(i, "ids") for i in ids]
     return DeleteResult(deleted_count=await flows.delete_flows(info.context.ctx, flow_ids=flow_ids))
 
@@ -257,6 +262,7 @@ async def import_flow(
     """``importFlow``: ``flows.import_flow_file`` on the uploaded JSON (one flow or
     ``{"flows": [...]}``) or zip of such files, all or none: the stored flows in file order, or
     one error member. Refused (code FORBIDDEN) when authenticated only by the session cookie."""
+    info.context.reset_flow_loaders()
     refuse_cookie_only_upload(info.context)
     ctx = info.context.ctx
     try:
@@ -277,6 +283,7 @@ async def create_project(
     parent_id: strawberry.ID | None = None,
 ) -> ProjectResult:
     """``createProject``: ``projects.create_project``, moving ``flowIds`` into it."""
+    info.context.reset_flow_loaders()
     try:
         created = await projects.create_project(
             info.context.ctx,
@@ -292,6 +299,7 @@ async def create_project(
 
 async def update_project(info: Info, id: strawberry.ID, patch: ProjectPatch) -> ProjectResult:
     """``updateProject``: ``projects.update_project`` with the fields given."""
+    info.context.reset_flow_loaders()
     try:
         project_id = parse_uuid(id, "id")
         updated = await projects.update_project(
@@ -306,6 +314,7 @@ async def delete_project(info: Info, id: strawberry.ID) -> DeleteResult:
     """``deleteProject``: ``projects.delete_project``: 1 when the caller's project (with its
     flows and what they left) was deleted, 0 when it is missing or not the caller's. The default
     project is an error with code CONFLICT."""
+    info.context.reset_flow_loaders()
     project_id = parse_uuid(id, "id")
     try:
         await projects.delete_project(info.context.ctx, project_id=project_id)
@@ -318,6 +327,7 @@ async def import_project(info: Info, file: Upload) -> ProjectResult:
     """``importProject``: ``projects.import_project`` on an uploaded zip of flow files or
     Langflow's project JSON (``folder_name``, ``flows``), all or none. Refused (code FORBIDDEN)
     when authenticated only by the session cookie."""
+    info.context.reset_flow_loaders()
     refuse_cookie_only_upload(info.context)
     ctx = info.context.ctx
     try:

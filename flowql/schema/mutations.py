@@ -47,6 +47,7 @@ async def delete_api_key(info: Info, id: strawberry.ID) -> bool:
 
 async def create_flow(info: Info, input: FlowInput) -> FlowResult:
     """``createFlow``: ``flows.create_flow``; ValidationError names the broken node or edge."""
+    info.context.reset_flow_loaders()
     try:
         values = input.to_values()
         return Flow.from_record(await flows.create_flow(info.context.ctx, values=values))

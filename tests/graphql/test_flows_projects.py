@@ -317,3 +317,46 @@ async def test_starter_projects_and_basic_examples(gql: Gql, alice: TestUser) ->
     assert [c["type"] for c in starters[1]["components"]] == ["ChatInput", "ChatOutput"]
     assert "code" not in json.dumps(starters[0]["data"]).replace('"code_', "")
     assert [e["id"] for e in body["data"]["basicExamples"]] == [s["id"] for s in starters]
+
+
+async def test_mutations_in_one_document_see_each_others_writes(gql: Gql, alice: TestUser) -> None:
+    project = await create_project(gql, alice, name="before")
+    document = """
+    mutation Two($input: FlowInput!, $id: ID!, $patch: ProjectPatch!) {
+      first: createFlow(input: $input) { ... on Flow { project { name flows { totalCount } } } }
+      rename: updateProject(id: $id, patch: $patch) { ... on Project { name } }
+      second: createFlow(input: $input) { ... on Flow { project { name flows { totalCount } } } }
+    }
+    """
+    body = await gql(
+        document,
+        {"input": {"name": "f", "projectId": project["id"]}, "id": project["id"], "patch": {"name": "after"}},
+        headers=alice.headers,
+    )
+    assert "errors" not in body, body
+    data = body["data"]
+    assert data["first"]["project"] == {"name": "before", "flows": {"totalCount": 1}}
+    assert data["rename"]["name"] == "after"
+    assert data["second"]["project"] == {"name": "after", "flows": {"totalCount": 2}}
+
+
+async def test_update_flow_onto_a_taken_name_is_a_conflict(gql: Gql, alice: TestUser) -> None:
+    _taken, other = await create_flows(gql, alice, [{"name": "taken"}, {"name": "other"}])
+    body = await gql("UpdateFlow", {"id": other["id"], "patch": {"name": "taken"}}, headers=alice.headers)
+    result = body["data"]["updateFlow"]
+    assert result["__typename"] == "ConflictError"
+    assert result["message"] == "A flow with this name already exists"
+
+
+async def test_flows_of_a_foreign_or_unknown_project_is_not_found(
+    gql: Gql, alice: TestUser, bob: TestUser
+) -> None:
+    query = "query In($p: ID) { flows(projectId: $p) { totalCount } }"
+    bobs = await create_project(gql, bob, name="bobs")
+    for project_id in (bobs["id"], str(uuid.uuid4())):
+        body = await gql(query, {"p": project_id}, headers=alice.headers)
+        assert error_codes(body) == ["NOT_FOUND"], body
+    mine = await create_project(gql, alice, name="mine")
+    body = await gql(query, {"p": mine["id"]}, headers=alice.headers)
+    assert "errors" not in body, body
+    assert body["data"]["flows"]["totalCount"] == 0

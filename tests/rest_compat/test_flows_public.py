@@ -128,3 +128,25 @@ async def test_operator_directory_adds_starters(
     assert [s["name"] for s in r.json()] == [*BUILTIN_NAMES, "Operator Echo", "Operator Prompt"]
     examples = (await client.get("/api/v1/flows/basic_examples/", headers=alice.headers)).json()
     assert [f["name"] for f in examples] == [*BUILTIN_NAMES, "Operator Echo", "Operator Prompt"]
+
+
+async def test_operator_starters_named_without_ascii_letters_are_all_listed(
+    tmp_path: Path, settings: Settings, client: httpx.AsyncClient, alice: TestUser
+) -> None:
+    folder = tmp_path / "starters"
+    folder.mkdir()
+    names = ["测试 流程", "另一个流程", "!!!"]
+    for index, name in enumerate(names):
+        (folder / f"{index}.json").write_text(json.dumps(fb.echo_flow(name)), encoding="utf-8")
+    settings.starter_projects_dir = folder
+    r = await client.get("/api/v1/starter-projects/", headers=alice.headers)
+    assert r.status_code == 200
+    operator = r.json()[len(BUILTIN_NAMES) :]
+    assert [s["name"] for s in operator] == names
+    assert len({s["name_key"] for s in operator}) == len(names)
+    examples = (await client.get("/api/v1/flows/basic_examples/", headers=alice.headers)).json()
+    operator_examples = examples[len(BUILTIN_NAMES) :]
+    assert [f["name"] for f in operator_examples] == names
+    assert len({f["id"] for f in operator_examples}) == len(names)
+    again = (await client.get("/api/v1/flows/basic_examples/", headers=alice.headers)).json()
+    assert [f["id"] for f in again] == [f["id"] for f in examples]  # stable

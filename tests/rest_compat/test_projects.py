@@ -374,3 +374,14 @@ async def test_folders_alias_followed_reaches_projects(client: httpx.AsyncClient
     )
     assert r.status_code == 201, r.text
     assert r.json()["name"] == "via alias"
+
+
+async def test_folders_alias_refuses_dot_segments(client: httpx.AsyncClient) -> None:
+    for path in (
+        "/api/v1/folders/%2e%2e/flows/",
+        "/api/v1/folders/%2E/",
+        "/api/v1/folders/a/%2e%2e/%2e%2e/users/",
+    ):
+        r = await client.get(path)
+        assert r.status_code == 404, (path, r.status_code, r.headers.get("location"))
+        assert "location" not in r.headers
