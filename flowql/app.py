@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -20,7 +21,7 @@ from flowql.rest_compat import files_v2 as file_v2_routes
 from flowql.rest_compat import projects as project_routes
 from flowql.rest_compat import users as user_routes
 from flowql.rest_compat.errors import install_error_handlers
-from flowql.rest_compat.openapi_errors import ERROR_RESPONSES
+from flowql.rest_compat.openapi_errors import ERROR_RESPONSES, tailor_openapi
 from flowql.schema.app import graphql_router
 from flowql.services import AppServices, start_services
 from flowql.settings import Settings
@@ -36,6 +37,19 @@ def rest_routers() -> list[APIRouter]:
         module.router for module in (*modules, user_routes, config_routes, file_routes, file_v2_routes)
     ]
     return [*routers, *run_surfaces.routers()]
+
+
+def _tailor_openapi(app: FastAPI) -> None:
+    """Serve the OpenAPI document with per-route error statuses and stream/file content types
+    (:func:`flowql.rest_compat.openapi_errors.tailor_openapi`), built once."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = tailor_openapi(build())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def create_app(settings: Settings | None = None, services: AppServices | None = None) -> FastAPI:
@@ -88,6 +102,7 @@ def create_app(settings: Settings | None = None, services: AppServices | None = 
     run_surfaces.warn_at_start(settings)
     for router in rest_routers():
         app.include_router(router, responses=ERROR_RESPONSES)
+    _tailor_openapi(app)
     # GraphQL documents itself (introspection, schema.graphql); it is not part of the REST contract.
     app.include_router(graphql_router(settings), prefix="/graphql", include_in_schema=False)
     return app

@@ -10,15 +10,17 @@ from __future__ import annotations
 import asyncio
 import shutil
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
+from argon2 import PasswordHasher
 from fastapi import FastAPI
 
 from flowql.app import create_app
+from flowql.auth import passwords
 from flowql.auth.principal import Principal
 from flowql.context import Context
 from flowql.db.migrate import migrate
@@ -31,6 +33,18 @@ from tests import shared_files
 from tests.shared_files import require_shared
 
 pytest_plugins = ["tests.live_server", "tests.model_server", "tests.web_server", "tests.anthropic_server"]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def cheap_argon2() -> Iterator[None]:
+    """argon2 with the cheapest parameters for the test run (about 3 ms a hash instead of about
+    200 ms on a loaded 2-core machine): the same code paths, hashes still ``$argon2id$``, and
+    verification reads the parameters from each hash. Production keeps argon2-cffi's defaults."""
+    saved = passwords._hasher, passwords._DUMMY_HASH
+    passwords._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    passwords._DUMMY_HASH = passwords._hasher.hash("flowql-dummy-password")
+    yield
+    passwords._hasher, passwords._DUMMY_HASH = saved
 
 
 @pytest.fixture(scope="session")

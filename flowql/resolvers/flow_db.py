@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import re
 import uuid
-import weakref
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
@@ -28,6 +27,7 @@ from flowql.db.models import (
     VertexBuild,
 )
 from flowql.errors import Conflict, NotFound
+from flowql.resolvers.locks import KeyedLocks
 from flowql.resolvers.users import default_project_id
 
 #: Longest flow or project name (the columns are ``String(255)``).
@@ -38,7 +38,7 @@ PROJECT_NOT_FOUND = "Project not found"
 
 #: One lock per user while any of the user's flows or projects is named and stored (there is
 #: no unique constraint on names; the server is one process). Entries vanish with their lock.
-_naming_locks: weakref.WeakValueDictionary[uuid.UUID, asyncio.Lock] = weakref.WeakValueDictionary()
+_naming_locks = KeyedLocks()
 
 
 def naming_lock(user_id: uuid.UUID) -> asyncio.Lock:
@@ -46,11 +46,7 @@ def naming_lock(user_id: uuid.UUID) -> asyncio.Lock:
     flows and projects: every create, batch, upload, upsert and rename path holds it from its
     first lookup to its commit, so two concurrent requests never pick the same name. Not
     re-entrant."""
-    lock = _naming_locks.get(user_id)
-    if lock is None:
-        lock = asyncio.Lock()
-        _naming_locks[user_id] = lock
-    return lock
+    return _naming_locks.get(user_id)
 
 
 async def resolve_folder(session: AsyncSession, user_id: uuid.UUID, folder_id: uuid.UUID | None) -> uuid.UUID:

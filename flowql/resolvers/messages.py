@@ -26,6 +26,7 @@ from flowql.resolvers.keyset import (
     decode_id_cursor,
     encode_cursor,
 )
+from flowql.resolvers.locks import KeyedLocks
 from flowql.resolvers.runs import SESSION_ID_MAX
 
 #: Columns ``order_by`` may name (Langflow orders by any ``MessageTable`` attribute).
@@ -41,6 +42,7 @@ ORDER_COLUMNS: Mapping[str, Any] = {
 }
 #: Ids per ``DELETE ... WHERE id IN (...)`` statement (SQLite caps bound parameters).
 DELETE_CHUNK = 500
+_update_locks = KeyedLocks()
 CURSOR_KIND = "message"
 
 
@@ -260,7 +262,8 @@ async def update_message(ctx: Context, *, message_id: uuid.UUID, changes: Mappin
     """
     principal = ctx.require_principal()
     _check_changes(changes)
-    async with ctx.sessions() as session:
+    # properties are merged read-modify-write: concurrent updates of one message take turns
+    async with _update_locks.get(message_id), ctx.sessions() as session:
         row = await session.scalar(
             select(Message).where(Message.id == message_id, Message.user_id == principal.user_id)
         )

@@ -112,7 +112,9 @@ class TraceFilters:
             pattern = _like(query)
             hex_digits = query.replace("-", "").lower()
             by_id: ColumnElement[bool] = false()
-            if set(hex_digits) <= _HEX:  # SQLite stores UUIDs as 32 hex digits, PostgreSQL with dashes
+            if (
+                hex_digits and set(hex_digits) <= _HEX
+            ):  # SQLite stores UUIDs as 32 hex digits, PostgreSQL with dashes
                 by_id = func.replace(cast(Trace.id, String), "-", "").ilike(f"%{hex_digits}%")
             conds.append(
                 or_(

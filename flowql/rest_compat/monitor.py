@@ -127,7 +127,7 @@ async def delete_message_sessions(ctx: Ctx, session_ids: Annotated[list[str], Bo
     )
 
 
-@router.patch("/monitor/messages/session/{old_session_id}", response_model=list[MessageOut])
+@router.patch("/monitor/messages/session/{old_session_id:path}", response_model=list[MessageOut])
 async def rename_session(
     ctx: Ctx,
     old_session_id: str,
@@ -143,7 +143,7 @@ async def rename_session(
     return _messages(rows)
 
 
-@router.delete("/monitor/messages/session/{session_id}", status_code=204)
+@router.delete("/monitor/messages/session/{session_id:path}", status_code=204)
 async def delete_session(
     ctx: Ctx,
     session_id: str,

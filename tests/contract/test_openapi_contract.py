@@ -82,7 +82,9 @@ def _quiet() -> Iterator[None]:
         yield
 
 
-async def _send(client: httpx.AsyncClient, case: Case, headers: dict[str, str]) -> httpx.Response:
+async def _send(client: httpx.AsyncClient, case: Case, headers: dict[str, str]) -> httpx.Response | None:
+    """The response to ``case``, or None when httpx cannot even encode the generated request
+    (e.g. a multipart part whose value is a number): nothing to check then."""
     kwargs = case.as_transport_kwargs(base_url=str(client.base_url), headers=headers)
     method = kwargs.pop("method")
     url = kwargs.pop("url")
@@ -94,9 +96,12 @@ async def _send(client: httpx.AsyncClient, case: Case, headers: dict[str, str]) 
     kwargs.pop("timeout", None)
     kwargs.pop("allow_redirects", None)
     kwargs.pop("follow_redirects", None)
-    response = await client.request(method, url, **kwargs)
-    response.request.read()  # multipart bodies are streams; the checks read the request back
-    return response
+    try:
+        request = client.build_request(method, url, **kwargs)
+        request.read()  # multipart bodies are streams; the checks read the request back
+    except (TypeError, AttributeError, ValueError):
+        return None
+    return await client.send(request)
 
 
 async def _seed(client: httpx.AsyncClient, user: TestUser) -> dict[str, str]:
@@ -120,6 +125,16 @@ async def _seed(client: httpx.AsyncClient, user: TestUser) -> dict[str, str]:
         "session_id": "contract-s",
         "old_session_id": "contract-s",
     }
+    upload = await client.post(
+        "/api/v2/files", files={"file": ("notes.txt", b"contract notes")}, headers=user.headers
+    )
+    assert upload.status_code == 201, upload.text
+    ids["file_id"] = upload.json()["id"]
+    build = await client.post(
+        f"/api/v1/build/{flow_id}/flow", json={"inputs": {"input_value": "hi"}}, headers=user.headers
+    )
+    if build.status_code == 200:
+        ids["job_id"] = build.json()["job_id"]
     messages = await client.get("/api/v1/monitor/messages", params={"flow_id": flow_id}, headers=user.headers)
     if messages.status_code == 200 and messages.json():
         ids["message_id"] = messages.json()[0]["id"]
@@ -127,6 +142,17 @@ async def _seed(client: httpx.AsyncClient, user: TestUser) -> dict[str, str]:
     if traces.status_code == 200 and traces.json().get("traces"):
         ids["trace_id"] = traces.json()["traces"][0]["id"]
     return ids
+
+
+#: Deletes of the objects every seeded request points at: these run last.
+SEED_OWNERS = ("/api/v1/flows/{flow_id}", "/api/v1/projects/{project_id}", "/api/v1/users/{user_id}")
+
+
+def _order(op: Any) -> tuple[int, str, str]:
+    """Reads and writes first, then deletes, then the deletes of the seeded flow, project and
+    user, so that seeded ids reach real rows for as long as possible."""
+    rank = 0 if op.method.upper() != "DELETE" else 2 if op.path in SEED_OWNERS else 1
+    return (rank, op.path, op.method)
 
 
 def _seeded_path(path_names: list[str], ids: dict[str, str]) -> dict[str, str] | None:
@@ -138,7 +164,7 @@ def _seeded_path(path_names: list[str], ids: dict[str, str]) -> dict[str, str] |
 async def test_openapi_contract(app: FastAPI, client: httpx.AsyncClient, alice: TestUser) -> None:
     with _quiet():
         schema = schemathesis.openapi.from_asgi("/openapi.json", app)
-        operations = [result.ok() for result in schema.get_all_operations()]
+        operations = sorted((result.ok() for result in schema.get_all_operations()), key=_order)
     ids = await _seed(client, alice)
     tally = Tally()
     for op in operations:
@@ -153,6 +179,8 @@ async def test_openapi_contract(app: FastAPI, client: httpx.AsyncClient, alice: 
                 cases += _draw(op.as_strategy(path_parameters=seeded), SEEDED)
         for case in cases:
             response = await _send(client, case, alice.headers)
+            if response is None:
+                continue
             tally.sent[label] = tally.sent.get(label, 0) + 1
             if 200 <= response.status_code < 300:
                 tally.ok[label] = tally.ok.get(label, 0) + 1

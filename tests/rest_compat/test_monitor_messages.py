@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from pathlib import Path
 
@@ -157,3 +158,18 @@ async def test_batch_delete_needs_a_list_of_ids(client: httpx.AsyncClient, alice
         assert r.status_code == 422, (body, r.text)
     empty = await client.request("DELETE", "/api/v1/monitor/messages", json=[], headers=alice.headers)
     assert empty.status_code == 204
+
+
+async def test_concurrent_property_updates_all_land(client: httpx.AsyncClient, alice: TestUser) -> None:
+    flow = await echo_flow(client, alice)
+    await run(client, alice, flow, "hello", "s1")
+    message = (await messages_rest(client, alice.headers, sender="User"))[0]
+    url = f"/api/v1/monitor/messages/{message['id']}"
+
+    async def put(i: int) -> int:
+        r = await client.put(url, json={"properties": {f"k{i}": i}}, headers=alice.headers)
+        return r.status_code
+
+    assert await asyncio.gather(*(put(i) for i in range(12))) == [200] * 12
+    stored = (await messages_rest(client, alice.headers, sender="User"))[0]["properties"]
+    assert {f"k{i}": i for i in range(12)}.items() <= stored.items()

@@ -169,3 +169,21 @@ async def test_bulk_delete_sessions_counts_only_the_callers(
     )
     assert too_many.status_code == 422
     assert await user_texts(client, alice) == [("z", "3")]
+
+
+async def test_a_session_id_with_a_slash_can_be_renamed_and_deleted(
+    client: httpx.AsyncClient, alice: TestUser
+) -> None:
+    flow = await echo_flow(client, alice)
+    await run(client, alice, flow, "hi", "team/a")
+    renamed = await client.patch(
+        "/api/v1/monitor/messages/session/team%2Fa",
+        params={"new_session_id": "team/b"},
+        headers=alice.headers,
+    )
+    assert renamed.status_code == 200, renamed.text
+    assert {m["session_id"] for m in renamed.json()} == {"team/b"}
+    deleted = await client.delete("/api/v1/monitor/messages/session/team%2Fb", headers=alice.headers)
+    assert deleted.status_code == 204
+    left = await client.get("/api/v1/monitor/messages", params={"flow_id": flow}, headers=alice.headers)
+    assert left.json() == []

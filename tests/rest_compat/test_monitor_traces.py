@@ -215,6 +215,7 @@ async def test_filters(client: httpx.AsyncClient, alice: TestUser, model_server:
     assert await ids(query="100%") == [c]
     assert await ids(query="_flow") == [b, a]
     assert await ids(query="%") == [c]
+    assert await ids(query="---") == []  # dashes alone name no id (they matched every trace)
     assert await ids(query=a[:13]) == [a]
     assert await ids(query=a.replace("-", "")[4:20].upper()) == [a]
     # start time bounds (inclusive); a naive time is UTC
