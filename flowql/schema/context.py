@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import uuid
 
+from fastapi import Request
 from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext
 from strawberry.types import Info as StrawberryInfo
 
 from flowql.context import Context
 from flowql.db.models import Project, User
+from flowql.errors import Unauthenticated
 from flowql.resolvers import flows, projects
 from flowql.resolvers.flows import FlowPage
 from flowql.resolvers.projects import ProjectFlowsKey
@@ -77,6 +79,11 @@ class GraphQLContext(BaseContext):
 Info = StrawberryInfo[GraphQLContext, None]
 
 
-async def get_context(ctx: OptionalCtx) -> GraphQLContext:
-    """FastAPI dependency used as the router's ``context_getter``."""
+async def get_context(ctx: OptionalCtx, request: Request) -> GraphQLContext:
+    """FastAPI dependency used as the router's ``context_getter``. It runs before Strawberry
+    reads the body, so a multipart request (an upload: every upload field needs a principal)
+    without valid credentials is refused here with 401, before any body byte is read."""
+    is_upload = request.headers.get("content-type", "").lower().startswith("multipart/")
+    if is_upload and ctx.principal is None:
+        raise Unauthenticated("Not authenticated")
     return GraphQLContext(ctx)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -138,9 +139,11 @@ async def test_every_root_field_needs_a_principal(
     gql: Gql, client: httpx.AsyncClient, alice: TestUser, field: str
 ) -> None:
     if field in ("importFlow", "importProject", "uploadFile"):
-        body = (await post_upload(client, UNAUTHENTICATED_PROBES[field], b"{}")).json()
-    else:
-        body = await gql(UNAUTHENTICATED_PROBES[field])
+        # uploads are refused before the body is read: HTTP 401 (test_uploads_are_refused_unread)
+        response = await post_upload(client, UNAUTHENTICATED_PROBES[field], b"{}")
+        assert (response.status_code, response.json()) == (401, {"detail": "Not authenticated"})
+        return
+    body = await gql(UNAUTHENTICATED_PROBES[field])
     assert error_codes(body) == ["UNAUTHENTICATED"], body
     assert body["errors"][0]["path"] == [field]
     assert body["errors"][0]["message"] == "Not authenticated"
@@ -264,3 +267,19 @@ async def test_flows_first_out_of_range_is_an_error(gql: Gql, alice: TestUser) -
     assert error_codes(body) == ["INVALID_INPUT"]
     body = await gql("Flows", {"first": 101}, headers=alice.headers)
     assert error_codes(body) == ["INVALID_INPUT"]
+
+
+async def test_uploads_are_refused_unread_without_credentials(client: httpx.AsyncClient) -> None:
+    pulled = 0
+
+    async def body() -> AsyncIterator[bytes]:
+        nonlocal pulled
+        for _ in range(64):
+            pulled += 1
+            yield b"x" * 16384
+
+    response = await client.post(
+        "/graphql", content=body(), headers={"Content-Type": "multipart/form-data; boundary=b"}
+    )
+    assert (response.status_code, response.json()) == (401, {"detail": "Not authenticated"})
+    assert pulled <= 1  # at most the first chunk the transport may prefetch; never the body
