@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from tests.cases import load_case
+from tests.cases import create_flow_rest, load_case, run_rest
 from tests.conftest import TestUser
 
 
@@ -38,3 +38,15 @@ async def list_flows_rest(client: httpx.AsyncClient, user: TestUser, **params: A
 def upload_files(content: bytes, name: str = "flows.json") -> dict[str, Any]:
     """The multipart ``files`` argument for ``POST /api/v1/flows/upload/``."""
     return {"file": (name, content, "application/json")}
+
+
+async def create_and_run(
+    client: httpx.AsyncClient, user: TestUser, export: dict[str, Any], body: dict[str, Any]
+) -> dict[str, Any]:
+    """Store ``export`` for ``user``, run it through ``/api/v1/run`` with ``body``; asserts 200
+    and returns the response JSON."""
+    created = await create_flow_rest(client, user.headers, export)
+    r = await run_rest(client, user.headers, created["id"], body)
+    assert r.status_code == 200, r.text
+    result: dict[str, Any] = r.json()
+    return result

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import httpx
 
 from flowql.settings import Settings
-from tests.cases import create_flow_rest, load_langflow, run_rest
+from tests.cases import load_langflow
 from tests.conftest import TestUser
 from tests.model_server import ModelServer, text, tool_calls
 from tests.pdf_maker import make_pdf
@@ -28,17 +27,8 @@ from tests.rest_compat.data_flows_support import (
     serve_search,
 )
 from tests.rest_compat.files_support import upload_v2
+from tests.rest_compat.helpers import create_and_run
 from tests.web_server import WebServer, duckduckgo_page, rss_feed
-
-
-async def _run(
-    client: httpx.AsyncClient, user: TestUser, export: dict[str, Any], body: dict[str, Any]
-) -> dict[str, Any]:
-    created = await create_flow_rest(client, user.headers, export)
-    r = await run_rest(client, user.headers, created["id"], body)
-    assert r.status_code == 200, r.text
-    result: dict[str, Any] = r.json()
-    return result
 
 
 async def test_financial_report_parser_reads_an_uploaded_pdf(
@@ -60,7 +50,7 @@ async def test_financial_report_parser_reads_an_uploaded_pdf(
     model_server.add(
         text("Acme Corp: revenue 120 million, net income 18 million."), text(json.dumps(figures))
     )
-    body = await _run(
+    body = await create_and_run(
         client, alice, export, {"output_type": "chat", "tweaks": {file_id: {"path": [uploaded["id"]]}}}
     )
 
@@ -81,7 +71,7 @@ async def test_text_sentiment_analysis_reads_an_uploaded_text_file(
     export = load_langflow(shared_dir, "Text Sentiment Analysis.json")
     [file_id] = node_ids(export, "File")
     model_server.add(text("ANALYSIS-OR-SUMMARY-1"), text("ANALYSIS-OR-SUMMARY-2"), text("RECOMMENDATION"))
-    body = await _run(
+    body = await create_and_run(
         client, alice, export, {"output_type": "chat", "tweaks": {file_id: {"path": uploaded["path"]}}}
     )
 
@@ -137,7 +127,7 @@ async def test_content_aggregator_searches_briefs_each_item_and_saves_the_digest
         text("DIGEST: robots and small models."),
     )
     export = load_langflow(shared_dir, "Content Aggregator.json")
-    body = await _run(client, alice, export, {"input_value": "ai news"})
+    body = await create_and_run(client, alice, export, {"input_value": "ai news"})
 
     assert web_server.requests[0].path == "/news" and web_server.requests[0].query["q"] == "ai news"
     first, second, agent = model_server.requests
@@ -189,7 +179,7 @@ async def test_market_research_searches_structures_and_parses(
         text(json.dumps({"objects": [profile]})),
     )
     export = load_langflow(shared_dir, "Market Research.json")
-    body = await _run(client, alice, export, {"input_value": "Acme"})
+    body = await create_and_run(client, alice, export, {"input_value": "Acme"})
 
     searching, answering, structuring = model_server.requests
     assert contents(searching, "user") == ["Acme"]
@@ -215,7 +205,7 @@ async def test_research_translation_loop_translates_each_paper(
     serve_search(web_server, settings)
     model_server.add(*(text(f"TRANSLATED {i}") for i in range(1, 4)))
     export = load_langflow(shared_dir, "Research Translation Loop.json")
-    body = await _run(client, alice, export, {"input_value": "attention"})
+    body = await create_and_run(client, alice, export, {"input_value": "attention"})
 
     [arxiv] = web_server.requests
     assert arxiv.path == "/api/query" and arxiv.query["search_query"] == "all:attention"
@@ -242,7 +232,7 @@ async def test_saas_pricing_queries_the_allowed_database(
         tool_calls(("run_sql_query", {"query": "SELECT name, monthly_usd FROM plans ORDER BY monthly_usd"})),
         text("Team costs $49 per month."),
     )
-    body = await _run(
+    body = await create_and_run(
         client,
         alice,
         export,

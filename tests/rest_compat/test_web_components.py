@@ -18,6 +18,7 @@ from tests.cases import create_flow_rest, load_langflow, run_rest
 from tests.conftest import TestUser
 from tests.flowbuilder import agent_flow, chat_in, chat_out, edge, field, flow, node
 from tests.model_server import ModelServer, text, tool_calls
+from tests.rest_compat.helpers import create_and_run
 from tests.web_server import WebServer, duckduckgo_page, rss_feed
 
 ARTICLE = """<!doctype html>
@@ -75,11 +76,7 @@ def search_node(
 async def run_flow(
     client: httpx.AsyncClient, user: TestUser, export: dict[str, Any], **body: Any
 ) -> dict[str, Any]:
-    created = await create_flow_rest(client, user.headers, export)
-    r = await run_rest(client, user.headers, created["id"], body)
-    assert r.status_code == 200, r.text
-    result: dict[str, Any] = r.json()
-    return result
+    return await create_and_run(client, user, export, body)
 
 
 def reply_text(body: dict[str, Any]) -> str:
