@@ -16,12 +16,12 @@ from strawberry.fastapi import BaseContext
 from strawberry.types import Info as StrawberryInfo
 
 from flowql.context import Context
-from flowql.db.models import Project, User
 from flowql.errors import Unauthenticated
 from flowql.resolvers import flows, projects
 from flowql.resolvers.flows import FlowPage
 from flowql.resolvers.projects import ProjectFlowsKey
 from flowql.rest_compat.deps import OptionalCtx
+from flowql.schema.records import ProjectRecord, UserRecord
 
 
 class FlowLoaders:
@@ -32,19 +32,19 @@ class FlowLoaders:
 
     def __init__(self, ctx: Context) -> None:
         self._ctx = ctx
-        self.owners: DataLoader[uuid.UUID, User | None] = DataLoader(load_fn=self._owners)
-        self.projects: DataLoader[uuid.UUID | None, Project | None] = DataLoader(load_fn=self._projects)
+        self.owners: DataLoader[uuid.UUID, UserRecord | None] = DataLoader(load_fn=self._owners)
+        self.projects: DataLoader[uuid.UUID | None, ProjectRecord | None] = DataLoader(load_fn=self._projects)
         self.project_flows: DataLoader[ProjectFlowsKey, FlowPage] = DataLoader(load_fn=self._project_flows)
 
-    async def _owners(self, keys: list[uuid.UUID]) -> list[User | None]:
+    async def _owners(self, keys: list[uuid.UUID]) -> list[UserRecord | None]:
         if self._ctx.principal is None:
             return [None] * len(keys)
-        return await flows.owners_by_ids(self._ctx, user_ids=keys)
+        return list(await flows.owners_by_ids(self._ctx, user_ids=keys))
 
-    async def _projects(self, keys: list[uuid.UUID | None]) -> list[Project | None]:
+    async def _projects(self, keys: list[uuid.UUID | None]) -> list[ProjectRecord | None]:
         if self._ctx.principal is None:
             return [None] * len(keys)
-        return await projects.projects_by_ids(self._ctx, project_ids=keys)
+        return list(await projects.projects_by_ids(self._ctx, project_ids=keys))
 
     async def _project_flows(self, keys: list[ProjectFlowsKey]) -> list[FlowPage]:
         return await projects.project_flow_pages(self._ctx, keys=keys)
