@@ -7,7 +7,7 @@ from datetime import datetime
 import strawberry
 
 from flowql.schema.records import FilePageRecord, FileRecord
-from flowql.schema.types.pagination import PageInfo
+from flowql.schema.types.pagination import PageInfo, page_info
 
 
 @strawberry.type(
@@ -62,9 +62,7 @@ class FileConnection:
         edges = [FileEdge(cursor=cursor, node=File.from_record(file)) for cursor, file in page.items]
         return cls(
             edges=edges,
-            page_info=PageInfo(
-                has_next_page=page.has_next_page, end_cursor=edges[-1].cursor if edges else None
-            ),
+            page_info=page_info(edges, page.has_next_page),
             total_count=page.total_count,
         )
 

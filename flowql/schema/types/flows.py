@@ -14,7 +14,7 @@ from flowql.resolvers.flows import flow_components
 from flowql.schema.context import Info
 from flowql.schema.records import FlowPageRecord, FlowRecord
 from flowql.schema.types.monitor import MessageConnection, SessionConnection, flow_messages, flow_sessions
-from flowql.schema.types.pagination import PageInfo
+from flowql.schema.types.pagination import PageInfo, page_info
 from flowql.schema.types.users import User
 
 if TYPE_CHECKING:
@@ -161,8 +161,6 @@ class FlowConnection:
         edges = [FlowEdge(cursor=cursor, node=Flow.from_record(flow)) for cursor, flow in page.items]
         return cls(
             edges=edges,
-            page_info=PageInfo(
-                has_next_page=page.has_next_page, end_cursor=edges[-1].cursor if edges else None
-            ),
+            page_info=page_info(edges, page.has_next_page),
             total_count=page.total_count,
         )

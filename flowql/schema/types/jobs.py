@@ -15,7 +15,7 @@ from flowql.schema.records import JobRecord
 from flowql.schema.types.flows import Flow
 from flowql.schema.types.job_enums import JobKind, JobStatus, job_kind, job_status
 from flowql.schema.types.job_events import EventShaper, JobEvent, decode_cursor
-from flowql.schema.types.pagination import PageInfo
+from flowql.schema.types.pagination import PageInfo, page_info
 
 #: The largest page of events one ``events(first:)`` returns.
 MAX_EVENTS_PAGE = 1000
@@ -68,7 +68,7 @@ async def _job_events(
     edges = [JobEventEdge(cursor=node.cursor, node=node) for node in map(shaper.shape, records[:size])]
     return JobEventConnection(
         edges=edges,
-        page_info=PageInfo(has_next_page=len(records) > size, end_cursor=edges[-1].cursor if edges else None),
+        page_info=page_info(edges, len(records) > size),
     )
 
 

@@ -30,17 +30,13 @@ from flowql.schema.records import (
     TransactionPageRecord,
     TransactionRecord,
 )
-from flowql.schema.types.pagination import PageInfo
+from flowql.schema.types.pagination import PageInfo, page_info
 from flowql.schema.types.runs import Message, TokenUsage, token_usage
 
 if TYPE_CHECKING:
     from flowql.schema.types.flows import Flow
 
 LazyFlow = Annotated["Flow", strawberry.lazy("flowql.schema.types.flows")]
-
-
-def _page_info(edges: list[Any], has_next_page: bool) -> PageInfo:
-    return PageInfo(has_next_page=has_next_page, end_cursor=edges[-1].cursor if edges else None)
 
 
 def stored_message(row: StoredMessageRecord) -> Message:
@@ -84,7 +80,7 @@ class MessageConnection:
     def from_page(cls, page: MessagePageRecord) -> MessageConnection:
         """Shape a ``messages_page`` result."""
         edges = [MessageEdge(cursor=cursor, node=stored_message(row)) for cursor, row in page.items]
-        return cls(edges=edges, page_info=_page_info(edges, page.has_next_page))
+        return cls(edges=edges, page_info=page_info(edges, page.has_next_page))
 
 
 async def _session_flow(root: Session, info: Info) -> Flow:
@@ -137,7 +133,7 @@ class SessionConnection:
     def from_page(cls, page: SessionPageRecord) -> SessionConnection:
         """Shape a ``sessions_pages_for_flows`` page."""
         edges = [SessionEdge(cursor=cursor, node=Session.from_record(s)) for cursor, s in page.items]
-        return cls(edges=edges, page_info=_page_info(edges, page.has_next_page))
+        return cls(edges=edges, page_info=page_info(edges, page.has_next_page))
 
 
 @strawberry.type(
@@ -225,7 +221,7 @@ class TransactionConnection:
     def from_page(cls, page: TransactionPageRecord) -> TransactionConnection:
         """Shape a ``transactions_page`` result."""
         edges = [TransactionEdge(cursor=c, node=Transaction.from_record(t)) for c, t in page.items]
-        return cls(edges=edges, page_info=_page_info(edges, page.has_next_page), total_count=page.total_count)
+        return cls(edges=edges, page_info=page_info(edges, page.has_next_page), total_count=page.total_count)
 
 
 @strawberry.enum(description="How a span or trace ended (OpenTelemetry status codes).")
@@ -367,7 +363,7 @@ class TraceConnection:
     def from_page(cls, page: TracePageRecord) -> TraceConnection:
         """Shape a ``traces_page`` result."""
         edges = [TraceEdge(cursor=c, node=Trace.from_summary(s)) for c, s in page.items]
-        return cls(edges=edges, page_info=_page_info(edges, page.has_next_page), total_count=page.total_count)
+        return cls(edges=edges, page_info=page_info(edges, page.has_next_page), total_count=page.total_count)
 
 
 async def flow_messages(

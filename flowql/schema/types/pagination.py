@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import strawberry
 
 
@@ -11,3 +14,8 @@ class PageInfo:
 
     has_next_page: bool
     end_cursor: str | None
+
+
+def page_info(edges: Sequence[Any], has_next_page: bool) -> PageInfo:
+    """The ``PageInfo`` of a page whose edges (each with a ``cursor``) are ``edges``."""
+    return PageInfo(has_next_page=has_next_page, end_cursor=edges[-1].cursor if edges else None)

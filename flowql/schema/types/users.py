@@ -11,7 +11,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from flowql.schema.records import ApiKeyRecord, UserPageRecord, UserRecord
-from flowql.schema.types.pagination import PageInfo
+from flowql.schema.types.pagination import PageInfo, page_info
 
 
 @strawberry.type(name="User", description="A user account (as REST GET /api/v1/users/whoami).")
@@ -105,9 +105,7 @@ class UserConnection:
         edges = [UserEdge(cursor=cursor, node=User.from_record(user)) for cursor, user in page.items]
         return cls(
             edges=edges,
-            page_info=PageInfo(
-                has_next_page=page.has_next_page, end_cursor=edges[-1].cursor if edges else None
-            ),
+            page_info=page_info(edges, page.has_next_page),
             total_count=page.total_count,
         )
 
