@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from flowql.auth.key_usage import ApiKeyUsage
 from flowql.auth.principal import Principal
 from flowql.errors import Unauthenticated
 from flowql.jobs import JobServices
@@ -19,6 +20,8 @@ class Context:
 
     ``global_vars`` holds ``X-LANGFLOW-GLOBAL-VAR-<NAME>`` request headers, keyed by NAME.
     ``jobs`` is the process's job services (``AppServices.jobs``); the job resolvers need it.
+    ``key_usage`` is the process's API-key usage counter (``AppServices.key_usage``); listing keys
+    writes it first.
     """
 
     settings: Settings
@@ -26,6 +29,7 @@ class Context:
     principal: Principal | None = None
     global_vars: Mapping[str, str] = field(default_factory=dict)
     jobs: JobServices | None = None
+    key_usage: ApiKeyUsage | None = None
 
     def require_principal(self) -> Principal:
         """The caller, or :class:`Unauthenticated` (HTTP 401) when there is none."""

@@ -8,6 +8,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from flowql.auth.key_usage import ApiKeyUsage
 from flowql.db.migrate import migrate
 from flowql.db.session import create_engine, create_session_factory, is_memory_sqlite
 from flowql.jobs import JobServices
@@ -16,19 +17,24 @@ from flowql.settings import Settings
 
 @dataclass
 class AppServices:
-    """The settings, the database engine and its session factory, and the job services
-    (event bus + runner) of this process."""
+    """The settings, the database engine and its session factory, the job services (event bus +
+    runner) and the API-key usage counter of this process."""
 
     settings: Settings
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     jobs: JobServices = field(default_factory=JobServices)
+    key_usage: ApiKeyUsage = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.key_usage = ApiKeyUsage(self.sessions)
 
     async def close(self) -> None:
-        """Cancel the jobs still running (each stores its end), then dispose of the engine's
-        connections."""
+        """Cancel the jobs still running (each stores its end), write the counted API-key uses,
+        then dispose of the engine's connections."""
         try:
             await self.jobs.close()
+            await self.key_usage.close()
         finally:
             await self.engine.dispose()
 

@@ -7,14 +7,14 @@ Accepted (design.md "Auth"): a JWT access token (``Authorization: Bearer`` or th
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flowql.auth.api_keys import hash_api_key
+from flowql.auth.key_usage import ApiKeyUsage
 from flowql.auth.passwords import password_fingerprint
 from flowql.auth.principal import Principal
 from flowql.auth.tokens import decode_token
-from flowql.db.base import utcnow
 from flowql.db.models import ApiKey, User
 
 
@@ -28,7 +28,9 @@ async def _principal_for_token(session: AsyncSession, secret: str, token: str, v
     return Principal(user.id, user.username, user.is_superuser, "cookie" if via == "cookie" else "token")
 
 
-async def _principal_for_api_key(session: AsyncSession, secret_key: str) -> Principal | None:
+async def _principal_for_api_key(
+    session: AsyncSession, secret_key: str, key_usage: ApiKeyUsage | None
+) -> Principal | None:
     row = (
         await session.execute(
             select(ApiKey.id, User)
@@ -39,12 +41,8 @@ async def _principal_for_api_key(session: AsyncSession, secret_key: str) -> Prin
     if row is None:
         return None
     key_id, user = row
-    await session.execute(
-        update(ApiKey)
-        .where(ApiKey.id == key_id)
-        .values(total_uses=ApiKey.total_uses + 1, last_used_at=utcnow())
-    )
-    await session.commit()
+    if key_usage is not None:  # counted in memory: a request never writes to authenticate
+        key_usage.record(key_id)
     return Principal(user.id, user.username, user.is_superuser, "api_key")
 
 
@@ -55,17 +53,19 @@ async def principal_from_credentials(
     bearer: str | None = None,
     api_key: str | None = None,
     cookie_token: str | None = None,
+    key_usage: ApiKeyUsage | None = None,
 ) -> Principal | None:
     """The principal for the first valid credential: bearer (token, then API key), the
-    ``x-api-key`` value, then the access-token cookie. ``None`` when none is valid."""
+    ``x-api-key`` value, then the access-token cookie. ``None`` when none is valid. A use of an
+    API key is counted in ``key_usage`` (written later in a batch); lookups only read."""
     if bearer:
         principal = await _principal_for_token(session, jwt_secret, bearer, "token")
         if principal is None:
-            principal = await _principal_for_api_key(session, bearer)
+            principal = await _principal_for_api_key(session, bearer, key_usage)
         if principal is not None:
             return principal
     if api_key:
-        principal = await _principal_for_api_key(session, api_key)
+        principal = await _principal_for_api_key(session, api_key, key_usage)
         if principal is not None:
             return principal
     if cookie_token:

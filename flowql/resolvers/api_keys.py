@@ -25,6 +25,8 @@ async def list_api_keys(ctx: Context) -> list[ApiKey]:
     """The caller's API keys, oldest first (Langflow ``GET /api/v1/api_key/``). Raises
     Unauthenticated."""
     principal = ctx.require_principal()
+    if ctx.key_usage is not None:  # the counts include every use so far
+        await ctx.key_usage.flush()
     query = select(ApiKey).where(ApiKey.user_id == principal.user_id).order_by(ApiKey.created_at, ApiKey.id)
     async with ctx.sessions() as session:
         return list(await session.scalars(query))

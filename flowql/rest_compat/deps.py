@@ -70,6 +70,7 @@ async def optional_context(
             bearer=bearer.credentials if bearer else None,
             api_key=header_key or query_key,
             cookie_token=cookie,
+            key_usage=services.key_usage,
         )
     check_csrf(
         principal,
@@ -84,6 +85,7 @@ async def optional_context(
         principal=principal,
         global_vars=_global_vars(request),
         jobs=services.jobs,
+        key_usage=services.key_usage,
     )
 
 

@@ -28,7 +28,12 @@ def websocket_context(websocket: WebSocket) -> GraphQLContext:
     """The context of one socket, without a principal until ``connection_init`` brings one."""
     services: AppServices = websocket.app.state.services
     context = GraphQLContext(
-        Context(settings=services.settings, sessions=services.sessions, jobs=services.jobs)
+        Context(
+            settings=services.settings,
+            sessions=services.sessions,
+            jobs=services.jobs,
+            key_usage=services.key_usage,
+        )
     )
     context.request = websocket
     return context
@@ -72,7 +77,11 @@ async def authenticate_connection(context: GraphQLContext) -> None:
     if bearer or api_key:
         async with ctx.sessions() as session:
             principal = await principal_from_credentials(
-                session, ctx.settings.resolved_secret_key(), bearer=bearer, api_key=api_key
+                session,
+                ctx.settings.resolved_secret_key(),
+                bearer=bearer,
+                api_key=api_key,
+                key_usage=ctx.key_usage,
             )
     if principal is None:
         raise ConnectionRejectionError(dict(NOT_AUTHENTICATED))
