@@ -2,7 +2,11 @@
 
 SQLite gets WAL mode, foreign keys and a busy timeout on every connection; an in-memory SQLite
 database (``sqlite+aiosqlite://`` or ``:memory:``) uses one shared connection so it lives as
-long as the engine.
+long as the engine. A SQLite file opens a connection per session (``NullPool``, as SQLAlchemy
+1.x did): with a bounded pool, sessions waiting for SQLite's write lock could hold every pooled
+connection while the lock's holder waited for one, stalling every request for the busy
+timeout (issue 8: runs racing a project delete). Opening a SQLite connection costs well under
+a millisecond.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
-from sqlalchemy.pool import StaticPool
+from sqlalchemy.pool import NullPool, StaticPool
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -28,8 +32,7 @@ def create_engine(url: str) -> AsyncEngine:
     kwargs: dict[str, Any] = {}
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
-        if is_memory_sqlite(url):
-            kwargs["poolclass"] = StaticPool
+        kwargs["poolclass"] = StaticPool if is_memory_sqlite(url) else NullPool
     engine = create_async_engine(url, **kwargs)
     if url.startswith("sqlite"):
         memory = is_memory_sqlite(url)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from flowql import engine
 from flowql.context import Context
@@ -92,13 +93,19 @@ def _build_graph(flow: Flow, params: BuildParams) -> dict[str, Any]:
     return params.data
 
 
-async def _create_job(
-    ctx: Context, *, user_id: uuid.UUID, flow_id: uuid.UUID, kind: str, client_id: str | None
+async def create_job(
+    ctx: Context, *, user_id: uuid.UUID, flow_id: uuid.UUID, kind: str, client_id: str | None = None
 ) -> Job:
+    """Store a queued job of ``kind`` (build|run|workflow|webhook|response) owned by ``user_id``
+    (and, for a public build, ``client_id``). Raises NotFound("Flow not found") when the flow
+    was deleted since it was read (the job's foreign key fails), never a 500."""
     job = Job(user_id=user_id, flow_id=flow_id, kind=kind, status=QUEUED, poll_cursor=0, client_id=client_id)
-    async with ctx.sessions() as session:
-        session.add(job)
-        await session.commit()
+    try:
+        async with ctx.sessions() as session:
+            session.add(job)
+            await session.commit()
+    except IntegrityError as exc:
+        raise NotFound(FLOW_NOT_FOUND) from exc
     return job
 
 
@@ -108,7 +115,7 @@ async def _launch_build(
     graph = _build_graph(flow, params)
     _check_build(params, graph)
     jobs = ctx.require_jobs()
-    job = await _create_job(ctx, user_id=user_id, flow_id=flow.id, kind="build", client_id=client_id)
+    job = await create_job(ctx, user_id=user_id, flow_id=flow.id, kind="build", client_id=client_id)
     request = RunRequest(
         flow_id=str(flow.id),
         session_id=params.session_id or str(flow.id),
@@ -199,7 +206,7 @@ async def start_run_job(ctx: Context, *, flow_id_or_name: str, params: RunParams
     flow = await find_runnable_flow(ctx, flow_id_or_name)
     graph = flow_data(flow)
     jobs = ctx.require_jobs()
-    job = await _create_job(ctx, user_id=principal.user_id, flow_id=flow.id, kind="run", client_id=None)
+    job = await create_job(ctx, user_id=principal.user_id, flow_id=flow.id, kind="run", client_id=None)
     request = run_request(flow, params)
     owner = RunOwner(principal.user_id, flow.id, flow.name, job.id)
 

@@ -88,9 +88,12 @@ async def _stored(
 
 
 async def _has_ended(ctx: Context, job_id: uuid.UUID) -> bool:
+    """Whether the job has ended; NotFound when it is gone (deleted with its flow)."""
     async with ctx.sessions() as session:
         status = await session.scalar(select(Job.status).where(Job.id == job_id))
-    return status is None or status in ENDED_STATUSES
+    if status is None:
+        raise NotFound(JOB_NOT_FOUND)
+    return status in ENDED_STATUSES
 
 
 async def job_events(
@@ -146,7 +149,8 @@ async def watch_job(
     bus, ending right after the terminal ``end``; no gaps or duplicates across the boundary
     (the bus subscription opens before the store is read; sequences dedupe and any gap is
     filled from the store). A cursor at or past the end of an ended job ends at once, with
-    nothing. Raises as :func:`get_job` on the first iteration."""
+    nothing. Raises as :func:`get_job` on the first iteration, and NotFound when the job is
+    deleted (with its flow) while it is watched."""
     await get_job(ctx, job_id=job_id, client_id=client_id)
     last = after
     async with ctx.require_jobs().bus.subscribe(job_id) as sub:

@@ -13,6 +13,7 @@ import json
 import logging
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 import anyio
@@ -60,6 +61,17 @@ def polling_body(records: Sequence[jobs.JobEventRecord]) -> str:
     return "\n".join(frame(r.event, r.data) for r in records)
 
 
+def _gone(job_id: uuid.UUID, last: int) -> list[jobs.JobEventRecord]:
+    """The ``error`` and ``end`` events that close the stream of a job deleted while it was
+    streamed (its flow or project was deleted)."""
+    now = datetime.now(UTC)
+    error = {"error": "The flow was deleted while it ran", "code": "NOT_FOUND"}
+    return [
+        jobs.JobEventRecord(job_id, last + 1, "error", error, now),
+        jobs.JobEventRecord(job_id, last + 2, jobs.TERMINAL_EVENT, {}, now),
+    ]
+
+
 async def _cancel_quietly(ctx: Context, job_id: uuid.UUID, client_id: str | None) -> None:
     """Cancel the job even while this task is being cancelled (the client went away)."""
     with anyio.CancelScope(shield=True):
@@ -81,15 +93,23 @@ async def event_lines(
     event. With ``cancel_on_drop`` the job is cancelled when the stream stops before the terminal
     event (the client disconnected); otherwise the job keeps running."""
     finished = False
+    last = 0
     events = jobs.watch_job(ctx, job_id=job_id, client_id=client_id)
     try:
-        async for record in events:
-            finished = record.terminal
-            line = shape(record)
-            if line is not None:
-                yield frame(line["event"], line["data"])
-            if finished:
-                break
+        try:
+            async for record in events:
+                finished, last = record.terminal, record.sequence
+                line = shape(record)
+                if line is not None:
+                    yield frame(line["event"], line["data"])
+                if finished:
+                    break
+        except NotFound:  # deleted with its flow while streaming: end the stream, not the socket
+            for record in _gone(job_id, last):
+                line = shape(record)
+                if line is not None:
+                    yield frame(line["event"], line["data"])
+            finished = True
     finally:
         close = getattr(events, "aclose", None)
         if close is not None:
