@@ -63,10 +63,34 @@ class Settings(BaseSettings):
     #: Whether the SQL component may run statements that write (default: read-only).
     sql_allow_writes: bool = False
     arxiv_url: str = "https://export.arxiv.org/api/query"
+    #: Limits of the data and control-flow components; beyond one, the vertex fails with a
+    #: component error naming it. Seconds an If-Else ``regex`` may take to match:
+    regex_timeout_seconds: float = Field(default=1.0, gt=0)
+    #: Seconds one SQL component query may run (then it is interrupted).
+    sql_timeout_seconds: float = Field(default=30.0, gt=0)
+    #: Characters the File component may read from one file (text or extracted PDF text).
+    file_max_chars: int = Field(default=2_000_000, ge=1)
+    #: Pages and seconds of PDF text extraction per file.
+    pdf_max_pages: int = Field(default=500, ge=1)
+    pdf_timeout_seconds: float = Field(default=30.0, gt=0)
+    #: Chunks and total characters Split Text may produce.
+    split_max_chunks: int = Field(default=10_000, ge=1)
+    split_max_chars: int = Field(default=10_000_000, ge=1)
     graphql_max_depth: int = 12
     graphql_max_aliases: int = 30
     #: Folder of extra starter projects (``*.json`` flow exports) served after FlowQL's own.
     starter_projects_dir: Path | None = None
+    #: Folder of flow files (``*.json``) that ``POST /api/v1/agentic/execute/{flow_name}`` runs,
+    #: indexed by file stem; unset: the assistant endpoints answer 404 naming this setting.
+    agentic_flows_dir: Path | None = None
+    #: The entry of that folder's index that ``/api/v1/agentic/assist`` runs (a file stem).
+    assistant_flow: str | None = None
+    #: Level of FlowQL's and uvicorn's loggers; records kept in the ``/logs`` ring buffer.
+    log_level: str = "INFO"
+    log_buffer_size: int = Field(default=10_000, ge=1, le=1_000_000)
+    #: Where ``POST /api/v1/mcp/project/{id}/install`` writes MCP client configs (one fixed
+    #: subfolder per client); default ``data_dir/mcp_clients``.
+    mcp_config_dir: Path | None = None
     access_token_minutes: int = 60
     refresh_token_minutes: int = 60 * 24 * 7
     host: str = "127.0.0.1"
@@ -101,6 +125,12 @@ class Settings(BaseSettings):
         elif url.startswith("postgresql://") or url.startswith("postgres://"):
             url = "postgresql+asyncpg://" + url.split("://", 1)[1]
         return url
+
+    @property
+    def resolved_mcp_config_dir(self) -> Path:
+        """The folder MCP client configs are installed under: ``mcp_config_dir`` or
+        ``data_dir/mcp_clients``."""
+        return self.mcp_config_dir or self.data_dir / "mcp_clients"
 
     def resolved_secret_key(self) -> str:
         """The JWT signing key: configured, else generated once and kept in ``data_dir/secret_key``."""

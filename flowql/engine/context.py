@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,7 +42,8 @@ class ComponentContext:
     outgoing edge goes to a chat output vertex (Chat Output), the output that edge reads (else
     ``None``); that Chat Output stores the message under the id of this vertex's reply, so only
     then does a model stream ``token`` events for that output, as in Langflow, where the Chat
-    Output streams. See :meth:`streams`.
+    Output streams. See :meth:`streams`. ``count_step`` counts one step of the run against its
+    step limit (see :meth:`step`).
     """
 
     vertex: Vertex
@@ -54,6 +56,13 @@ class ComponentContext:
     used_fields: set[str] = field(default_factory=set)
     consumed_outputs: frozenset[str] = frozenset()
     chat_output_source: str | None = None
+    count_step: Callable[[], None] | None = None
+
+    def step(self) -> None:
+        """Count one unit of repeated work (a Batch Run row) against the run's step limit;
+        raises ComponentError ``StepLimit`` beyond it."""
+        if self.count_step is not None:
+            self.count_step()
 
     def is_fed(self, name: str) -> bool:
         """True when an edge feeds field ``name``."""

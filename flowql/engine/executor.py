@@ -182,12 +182,15 @@ class _Run:
                 self.inactive.discard(member)
             self.results[vertex.id] = ComponentResult(dict.fromkeys(component.loop_outputs, item))
             await self._run_layers(body_layers)
-            fed = [e for e in feedback if e.source in self.results]
+            fed = [
+                e
+                for e in feedback
+                if e.source in self.results and _produced(self.results[e.source], e.source_output)
+            ]
             if not feedback:
                 collected.append(item)
             for edge in fed:
-                source = self.graph.vertices[edge.source]
-                collected.append(_output_value(source, self.results[edge.source], edge.source_output))
+                collected.append(_output_value(self.results[edge.source], edge.source_output))
         self.results.pop(vertex.id, None)
         return component.finish(ctx, items, collected)
 
@@ -200,36 +203,50 @@ class _Run:
         return members
 
     def _inactivate(self, vertex_id: str, stopped: frozenset[str]) -> list[str]:
-        """Mark the vertices that only a stopped output of ``vertex_id`` (or a vertex so marked)
-        feeds; returns them in ``data.nodes`` order."""
-        dead_edges = {e.index for e in self.graph.outgoing(vertex_id) if e.source_output in stopped}
-        if not dead_edges:
+        """Mark the branch below the stopped outputs of ``vertex_id`` as Langflow does: every
+        planned vertex downstream of a stopped output, whatever else feeds it, except those also
+        downstream of an output the router took (branches merging again stay active); then any
+        vertex whose every input comes from inactive vertices. Returns the newly inactivated
+        vertices in ``data.nodes`` order."""
+        outgoing = [e for e in self.graph.outgoing(vertex_id) if e.target in self.plan.successors]
+        dead_roots = {e.target for e in outgoing if e.source_output in stopped}
+        if not dead_roots:
             return []
+        live_roots = {e.target for e in outgoing if e.source_output not in stopped}
+        below = self._downstream(dead_roots - {vertex_id})
+        live = self._downstream(live_roots - {vertex_id})
+        newly = below - live - self.inactive - {vertex_id}
         planned = set(self.plan.to_run)
-        below: set[str] = set()
-        stack = [vertex_id]
-        while stack:
-            for target in self.plan.successors.get(stack.pop(), []):
-                if target not in below and target != vertex_id:
-                    below.add(target)
-                    stack.append(target)
-        newly: set[str] = set()
         changed = True
         while changed:
             changed = False
-            for candidate in below - newly - self.inactive:
+            for candidate in below - newly - self.inactive - {vertex_id}:
                 feeding = [
                     e
                     for e in self.graph.incoming(candidate)
                     if e.target_field is not None and e.source in planned
                 ]
                 if feeding and all(
-                    e.index in dead_edges or e.source in newly or e.source in self.inactive for e in feeding
+                    (e.source == vertex_id and e.source_output in stopped)
+                    or e.source in newly
+                    or e.source in self.inactive
+                    for e in feeding
                 ):
                     newly.add(candidate)
                     changed = True
         self.inactive |= newly
         return [v for v in self.graph.vertices if v in newly]
+
+    def _downstream(self, roots: set[str]) -> set[str]:
+        """``roots`` and every planned vertex that depends on them."""
+        seen = set(roots)
+        stack = list(roots)
+        while stack:
+            for target in self.plan.successors.get(stack.pop(), []):
+                if target not in seen:
+                    seen.add(target)
+                    stack.append(target)
+        return seen
 
     async def _run_vertex(self, vertex_id: str) -> None:
         if vertex_id in self.inactive:
@@ -251,6 +268,7 @@ class _Run:
                 e.source_output for e in self.graph.outgoing(vertex_id) if e.source_output is not None
             ),
             chat_output_source=self._chat_output_source(vertex_id),
+            count_step=lambda: self._step(vertex),
         )
         started, started_at = time.perf_counter(), utcnow()
         own_inputs = field_inputs(vertex, self.graph.edge_fed_fields(vertex_id), self.request.session_id)
@@ -325,8 +343,10 @@ class _Run:
         for edge in self.graph.incoming(vertex.id):
             if edge.target_field is None or edge.source not in self.results:
                 continue
+            if not _produced(self.results[edge.source], edge.source_output):
+                continue
             source = self.graph.vertices[edge.source]
-            value = _output_value(source, self.results[edge.source], edge.source_output)
+            value = _output_value(self.results[edge.source], edge.source_output)
             if upstream is None:
                 cls = self.comps.get(source.type)
                 name = (cls.display_name if cls else "") or source.display_name
@@ -349,15 +369,20 @@ def _cancelled_inside(vertex: Vertex) -> ComponentError:
     return ComponentError(message, ComponentFailure(vertex.id, vertex.display_name, error_type="Cancelled"))
 
 
-def _output_value(source: Vertex, result: ComponentResult, name: str | None) -> Any:
-    if name is not None and name in result.outputs:
-        return result.outputs[name]
-    if len(result.outputs) == 1:
+def _produced(result: ComponentResult, name: str | None) -> bool:
+    """Whether ``result`` holds output ``name`` (an edge without an output name reads a result
+    with exactly one output). An output that was not produced (a router's branch not taken, a
+    loop's ``item`` once it is done) feeds nothing: it never stands in for another output."""
+    if name is None:
+        return len(result.outputs) == 1
+    return name in result.outputs
+
+
+def _output_value(result: ComponentResult, name: str | None) -> Any:
+    """The value of output ``name`` of ``result`` (see :func:`_produced`, checked first)."""
+    if name is None:
         return next(iter(result.outputs.values()))
-    message = f"Component '{source.display_name}' ({source.id}) produced no output '{name}'"
-    raise ComponentError(
-        message, ComponentFailure(source.id, source.display_name, error_type="MissingOutput")
-    )
+    return result.outputs[name]
 
 
 def _vertex_output(vertex: Vertex, result: ComponentResult) -> VertexOutput:

@@ -241,11 +241,24 @@ class DataAccess:
     (``FLOWQL_SQL_ALLOWED_URLS``; empty: none). ``sql_allow_writes``: whether statements other
     than reads may run (``FLOWQL_SQL_ALLOW_WRITES``; default off). ``arxiv_url``: the arXiv API
     endpoint (``FLOWQL_ARXIV_URL``), operator-chosen so its own host is reachable.
+
+    The limits (``FLOWQL_*`` of the same names; beyond one a vertex fails with a component
+    error): ``regex_timeout_seconds`` per If-Else regex match, ``sql_timeout_seconds`` per SQL
+    query, ``file_max_chars`` per file the File component reads, ``pdf_max_pages`` and
+    ``pdf_timeout_seconds`` per PDF extraction, ``split_max_chunks`` and ``split_max_chars``
+    per Split Text run.
     """
 
     sql_allowed_urls: frozenset[str] = frozenset()
     sql_allow_writes: bool = False
     arxiv_url: str = "https://export.arxiv.org/api/query"
+    regex_timeout_seconds: float = 1.0
+    sql_timeout_seconds: float = 30.0
+    file_max_chars: int = 2_000_000
+    pdf_max_pages: int = 500
+    pdf_timeout_seconds: float = 30.0
+    split_max_chunks: int = 10_000
+    split_max_chars: int = 10_000_000
 
 
 @dataclass(frozen=True)
@@ -264,7 +277,8 @@ class FileStore(Protocol):
     ``read`` takes a file id, a store key (``{user_id}/{stored name}``) or a stored name and
     raises :class:`~flowql.errors.NotFound` when the owner has no such file. ``save`` stores
     ``data`` as the owner's file ``name`` (appending to an existing one of that name when
-    ``append``) and returns the stored file's key; it raises
+    ``append``) and returns the name it was stored under (the name the owner sees, with its
+    extension: the store may drop a directory part or add `` (1)``); it raises
     :class:`~flowql.errors.TooLarge` over the upload limit.
     """
 

@@ -34,9 +34,12 @@ class EngineFiles:
 
     async def save(self, name: str, data: bytes, *, append: bool = False) -> str:
         """Store ``data`` as the owner's file ``name`` (see
-        :func:`~flowql.resolvers.files.save_file`); returns its store key. Raises TooLarge."""
+        :func:`~flowql.resolvers.files.save_file`); returns the name it was stored under: the
+        file's name and the extension of its store key. Raises TooLarge."""
         file = await save_file(self._ctx, name=name, data=data, append=append)
-        return file.path
+        stored = file.path.rsplit("/", 1)[-1]
+        suffix = stored.rsplit(".", 1)[-1] if "." in stored else ""
+        return f"{file.name}.{suffix}" if suffix else file.name
 
 
 def engine_files(ctx: Context, user_id: uuid.UUID) -> EngineFiles:
@@ -45,10 +48,17 @@ def engine_files(ctx: Context, user_id: uuid.UUID) -> EngineFiles:
 
 
 def data_access(settings: Settings) -> DataAccess:
-    """``FLOWQL_SQL_ALLOWED_URLS`` (blank entries dropped), ``FLOWQL_SQL_ALLOW_WRITES`` and
-    ``FLOWQL_ARXIV_URL`` from ``settings``."""
+    """``FLOWQL_SQL_ALLOWED_URLS`` (blank entries dropped), ``FLOWQL_SQL_ALLOW_WRITES``,
+    ``FLOWQL_ARXIV_URL`` and the data components' limits from ``settings``."""
     return DataAccess(
         sql_allowed_urls=frozenset(u.strip() for u in settings.sql_allowed_urls if u.strip()),
         sql_allow_writes=settings.sql_allow_writes,
         arxiv_url=settings.arxiv_url.strip(),
+        regex_timeout_seconds=settings.regex_timeout_seconds,
+        sql_timeout_seconds=settings.sql_timeout_seconds,
+        file_max_chars=settings.file_max_chars,
+        pdf_max_pages=settings.pdf_max_pages,
+        pdf_timeout_seconds=settings.pdf_timeout_seconds,
+        split_max_chunks=settings.split_max_chunks,
+        split_max_chars=settings.split_max_chars,
     )

@@ -20,6 +20,7 @@ from flowql.settings import Settings
 from tests.cases import create_flow_rest, langflow_file_names, load_langflow, messages_rest, run_rest
 from tests.conftest import TestUser
 from tests.model_server import ModelServer, text
+from tests.rest_compat.build_capture import body_events, start_build, stream_events
 from tests.rest_compat.data_flows_support import node_ids, pricing_db, serve_search
 from tests.rest_compat.files_support import upload_v2
 from tests.web_server import WebServer, rss_feed
@@ -72,6 +73,24 @@ def _parser_keys(shared_dir: Path) -> list[str]:
     return sorted(keys)
 
 
+_SAMPLES: dict[str, Any] = {"str": "value", "int": 1, "float": 1.5, "bool": True, "dict": {}, "list": []}
+
+
+def _schema_values(shared_dir: Path) -> dict[str, Any]:
+    """A value of the declared type for every field of every Structured Output schema in the
+    shared flows (the reply is checked against the schema)."""
+    values: dict[str, Any] = {}
+    for file_name in FILES:
+        for node in load_langflow(shared_dir, file_name)["data"]["nodes"]:
+            if is_note(node) or node["data"].get("type") != "StructuredOutput":
+                continue
+            for field in node["data"]["node"]["template"]["output_schema"]["value"] or []:
+                sample = _SAMPLES[str(field.get("type", "str"))]
+                multiple = str(field.get("multiple")).lower() == "true"
+                values[str(field["name"])] = [sample] if multiple else sample
+    return values
+
+
 @pytest.fixture
 async def environment(
     shared_dir: Path,
@@ -95,7 +114,7 @@ async def environment(
         content_type="application/rss+xml",
     )
     keys = _parser_keys(shared_dir)
-    row = dict.fromkeys(keys, "value")
+    row = {**dict.fromkeys(keys, "value"), **_schema_values(shared_dir)}
     model_server.fallback = text(json.dumps({**row, "objects": [row]}))
     uploaded = await upload_v2(client, alice, "report.txt", b"Quarterly report: revenue grew 10%.")
     return {"file_id": uploaded["id"], "database_url": pricing_db(tmp_path, settings)}
@@ -185,22 +204,40 @@ async def test_starter_projects_that_run(
 
 @pytest.mark.parametrize("kind", sorted(UNSUPPORTED_SERVICES))
 async def test_unsupported_service_fails_at_plan_time_naming_node_and_type(
-    kind: str, shared_dir: Path, client: httpx.AsyncClient, alice: TestUser
+    kind: str,
+    shared_dir: Path,
+    client: httpx.AsyncClient,
+    alice: TestUser,
+    model_server: ModelServer,
 ) -> None:
-    """A flow with a node of a service FlowQL does not ship answers 422 naming the node and type,
-    before anything ran."""
+    """A flow whose first unsupported node is of a service FlowQL does not ship answers 422
+    naming exactly that node and type, before anything ran: no model call, no message, no
+    vertex build, on /run and on the build endpoint."""
     for file_name in FILES:
         export = load_langflow(shared_dir, file_name)
-        ids = node_ids(export, kind)
-        if ids:
+        unsupported = _unsupported_nodes(export)
+        if unsupported and unsupported[0][1] == kind:
             break
-    assert ids, kind
+    else:
+        pytest.fail(f"no shared flow whose first unsupported node is a {kind}")
+    node_id = unsupported[0][0]
+    expected = f"Component '{kind}' of node '{node_id}' is not supported by FlowQL"
     created = await create_flow_rest(client, alice.headers, export)
     r = await run_rest(client, alice.headers, created["id"], {"input_value": "hi"})
     assert r.status_code == 422
-    detail = r.json()["detail"]
-    assert kind in detail and any(i in detail for i in ids)
+    assert r.json()["detail"] == expected
+    job = await start_build(
+        client, alice.headers, created["id"], body={"inputs": {"input_value": "hi", "type": "chat"}}
+    )
+    events = body_events((await stream_events(client, alice.headers, job)).text)
+    assert [e["event"] for e in events] == ["error", "end"]
+    assert expected in json.dumps(events[0]["data"])
+    assert model_server.requests == []
     assert await messages_rest(client, alice.headers, flow_id=created["id"]) == []
+    builds = await client.get(
+        "/api/v1/monitor/builds", params={"flow_id": created["id"]}, headers=alice.headers
+    )
+    assert builds.status_code == 200 and builds.json() == {"vertex_builds": {}}
 
 
 async def test_hello_world_runs(shared_dir: Path, client: httpx.AsyncClient, alice: TestUser) -> None:

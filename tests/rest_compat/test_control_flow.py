@@ -116,11 +116,37 @@ async def test_step_limit_ends_a_runaway_loop_with_error_then_end(
     assert r.status_code == 422 and "7 steps" in r.text
 
 
+async def test_step_limit_ends_a_loop_whose_items_cannot_finish_under_it(
+    client: httpx.AsyncClient, alice: TestUser, model_server: ModelServer, settings: Settings
+) -> None:
+    """300 items and a limit of 60 steps: input, split, loop, parser, model (5 steps), then 3
+    steps per further item, so the 19th model call is step 59 and the 20th item's parser is
+    step 61: 19 model calls, then ``error`` naming the limit and the terminal ``end``."""
+    settings.max_run_steps = 60
+    model_server.fallback = text("ok")
+    flow_id = await _create(client, alice, loop_flow())
+    lines = [f"line {n}" for n in range(1, 301)]
+    job = await start_build(
+        client, alice.headers, flow_id, body={"inputs": {"input_value": "\n".join(lines), "type": "chat"}}
+    )
+    events = body_events((await stream_events(client, alice.headers, job)).text)
+    assert [e["event"] for e in events][-2:] == ["error", "end"]
+    assert events[-2]["data"]["error_type"] == "StepLimit" and "60 steps" in events[-2]["data"]["error"]
+    asked = [r.body["messages"][-1]["content"] for r in model_server.requests]
+    assert asked == [f"Translate: {line}" for line in lines[:19]]
+    assert not [
+        e for e in events if e["event"] == "end_vertex" and e["data"]["build_data"]["id"] == "ChatOutput-1"
+    ]
+
+
 def if_else_flow() -> dict[str, Any]:
-    """Chat Input → If-Else (contains "urgent"); True → Chat Output "Urgent"; False → Prompt →
-    Chat Output "Normal"."""
-    prompt = node("Prompt-N", "Prompt", {"template": "Queued: {x}", "x": ""}, ["prompt"], "Prompt")
-    prompt["data"]["node"]["custom_fields"] = {"template": ["x"]}
+    """Chat Input → If-Else (contains "urgent"); True → Chat Output "Urgent"; False → Prompt's
+    {x} → Chat Output "Normal"; Chat Input also feeds the Prompt's {who}, so the False branch
+    has a second, live input and must still be inactivated as a whole."""
+    prompt = node(
+        "Prompt-N", "Prompt", {"template": "Queued ({who}): {x}", "x": "", "who": ""}, ["prompt"], "Prompt"
+    )
+    prompt["data"]["node"]["custom_fields"] = {"template": ["x", "who"]}
     return flow(
         "if-else",
         [
@@ -140,6 +166,7 @@ def if_else_flow() -> dict[str, Any]:
             edge("ChatInput-1", "message", "If-1", "input_text"),
             edge("If-1", "true_result", "ChatOutput-U", "input_value"),
             edge("If-1", "false_result", "Prompt-N", "x"),
+            edge("ChatInput-1", "message", "Prompt-N", "who"),
             edge("Prompt-N", "prompt", "ChatOutput-N", "input_value"),
         ],
     )
@@ -149,7 +176,7 @@ def if_else_flow() -> dict[str, Any]:
     ("said", "taken", "inactive", "reply"),
     [
         ("URGENT: server down", "ChatOutput-U", ["Prompt-N", "ChatOutput-N"], "URGENT: server down"),
-        ("coffee order", "ChatOutput-N", ["ChatOutput-U"], "Queued: coffee order"),
+        ("coffee order", "ChatOutput-N", ["ChatOutput-U"], "Queued (coffee order): coffee order"),
     ],
 )
 async def test_if_else_takes_the_right_branch(

@@ -254,12 +254,35 @@ async def test_structured_output_asks_for_the_schema_and_parses_objects(
     assert system == {"role": "system", "content": "Extract people."}
     assert user["content"].startswith("Ada (36) met Alan (41).")
     assert '"age": {"type": "integer", "description": "Age"}' in user["content"]
-    assert request.body["response_format"] == {"type": "json_object"}
+    asked = request.body["response_format"]
+    assert asked["type"] == "json_schema" and asked["json_schema"]["name"] == "OutputModel"
+    item = asked["json_schema"]["schema"]["properties"]["objects"]["items"]
+    assert item["properties"]["age"] == {"type": "integer", "description": "Age"}
+    assert item["required"] == ["name", "age"]
 
     model_server.add(text("no json here"))
     r = await run_rest(client, alice.headers, flow_id, {"input_value": "x", "input_type": "text"})
     assert r.status_code == 422
     assert "SO-1" in str(r.json()["detail"]) and "StructuredOutputError" in r.text
+
+
+async def test_structured_output_refuses_objects_that_ignore_the_schema(
+    client: httpx.AsyncClient, alice: TestUser, model_server: ModelServer
+) -> None:
+    flow_id = await _create(client, alice, structured_flow())
+    model_server.add(
+        text(json.dumps({"objects": [{"name": "Ada", "age": 36}, {"name": "Alan", "age": "old"}]}))
+    )
+    r = await run_rest(client, alice.headers, flow_id, {"input_value": "Ada met Alan.", "input_type": "text"})
+    assert r.status_code == 422
+    detail = str(r.json()["detail"])
+    assert "(SO-1)" in detail and "object 2" in detail and "at age" in detail
+    assert "StructuredOutputError" in r.text
+
+    model_server.add(text(json.dumps({"objects": [{"unrelated": True}]})))
+    r = await run_rest(client, alice.headers, flow_id, {"input_value": "Ada met Alan.", "input_type": "text"})
+    assert r.status_code == 422
+    assert "'name' is a required property" in str(r.json()["detail"])
 
 
 async def test_batch_run_calls_the_model_once_per_row(

@@ -188,7 +188,9 @@ async def test_market_research_searches_structures_and_parses(
     structuring_user = contents(structuring, "user")[0]
     assert structuring_user.startswith("Acme (acme.test) sells plans from $9")
     assert '"linkedinUrl"' in structuring_user
-    assert structuring.body["response_format"] == {"type": "json_object"}
+    asked = structuring.body["response_format"]
+    assert asked["type"] == "json_schema"
+    assert "linkedinUrl" in asked["json_schema"]["schema"]["properties"]["objects"]["items"]["properties"]
     [shown] = output_texts(body).values()
     assert "**Domain:** acme.test" in shown and "https://linkedin.com/company/acme" in shown
     assert "['Starter', 'Enterprise']" in shown and "True" in shown

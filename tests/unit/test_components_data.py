@@ -45,7 +45,7 @@ class FakeFiles:
 
     async def save(self, name: str, data: bytes, *, append: bool = False) -> str:
         self.saved.append((name, data, append))
-        return f"user/{name}"
+        return name
 
 
 def _services(files: FakeFiles | None = None) -> tuple[EngineServices, RecordingStore, EventLog]:

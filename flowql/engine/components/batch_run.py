@@ -6,7 +6,9 @@ For each row of ``df`` the user message is the row's ``column_name`` value (empt
 and ``system_message`` is the system message. Output ``batch_results``: the rows, each with the
 reply under ``output_column_name`` (default ``model_response``); with ``enable_metadata`` also
 ``batch_index``, ``text_input``, ``model`` and ``processing_status``. Calls run one after
-another, in row order; a provider failure ends the run as for the model components.
+another, in row order; a provider failure ends the run as for the model components. Each row
+counts one step against the run's step limit (``FLOWQL_MAX_RUN_STEPS``): beyond it the vertex
+fails (ComponentError ``StepLimit``) before that row's model call.
 """
 
 from __future__ import annotations
@@ -80,6 +82,7 @@ class BatchRun(Component):
         system = ctx.text("system_message")
         results: list[dict[str, Any]] = []
         for index, row in enumerate(as_rows(ctx.field("df"))):
+            ctx.step()
             try:
                 text = row_text(row, column)
             except KeyError as exc:

@@ -10,19 +10,24 @@ off) applies to the text operators. When the condition holds, output ``true_resu
 The vertices only the branch not taken feeds do not run and are reported in the router's
 ``end_vertex`` ``build_data.inactivated_vertices`` (see :mod:`flowql.engine.components.control`).
 A ``regex`` that does not compile fails the run before anything runs (InvalidInput); a numeric
-comparison of non-numbers is false.
+comparison of non-numbers is false. A ``regex`` is matched by the ``regex`` package in a worker
+thread (never on the event loop), bounded by ``DataAccess.regex_timeout_seconds``
+(``FLOWQL_REGEX_TIMEOUT_SECONDS``): a pattern that backtracks longer fails the vertex with a
+component error (``RegexTimeout``) naming it.
 """
 
 from __future__ import annotations
 
-import re
+import asyncio
+
+import regex as re
 
 from flowql.engine.components.base import Component, ComponentResult, registry
 from flowql.engine.components.control import RoutedResult
 from flowql.engine.components.spec import FieldSpec, OutputSpec, bool_field, message_text
 from flowql.engine.context import ComponentContext
 from flowql.engine.graph import Vertex
-from flowql.errors import FieldProblem, InvalidInput
+from flowql.errors import ComponentError, ComponentFailure, FieldProblem, InvalidInput
 
 OPERATORS = (
     "equals",
@@ -40,8 +45,11 @@ TRUE_OUTPUT = "true_result"
 FALSE_OUTPUT = "false_result"
 
 
-def evaluate(operator: str, text: str, match: str, *, case_sensitive: bool) -> bool:
-    """Whether ``text`` ``operator`` ``match`` holds. Raises ``re.error`` for a bad regex and
+def evaluate(
+    operator: str, text: str, match: str, *, case_sensitive: bool, timeout: float | None = None
+) -> bool:
+    """Whether ``text`` ``operator`` ``match`` holds. Raises ``regex.error`` for a bad regex,
+    ``TimeoutError`` when a regex match takes longer than ``timeout`` seconds and
     ``ValueError`` for an unknown operator."""
     if operator in {"less than", "less than or equal", "greater than", "greater than or equal"}:
         try:
@@ -55,7 +63,8 @@ def evaluate(operator: str, text: str, match: str, *, case_sensitive: bool) -> b
             "greater than or equal": left >= right,
         }[operator]
     if operator == "regex":
-        return re.search(match, text, 0 if case_sensitive else re.IGNORECASE) is not None
+        flags = re.V0 if case_sensitive else re.V0 | re.IGNORECASE
+        return re.search(match, text, flags, timeout=timeout, concurrent=True) is not None
     if not case_sensitive:
         text, match = text.lower(), match.lower()
     if operator == "equals":
@@ -117,10 +126,22 @@ class ConditionalRouter(Component):
         """See the module docstring."""
         text = ctx.text("input_text")
         operator = ctx.text("operator", "equals") or "equals"
+        match, case_sensitive = ctx.text("match_text"), ctx.flag("case_sensitive", False)
+        timeout = ctx.services.data.regex_timeout_seconds
         try:
-            holds = evaluate(
-                operator, text, ctx.text("match_text"), case_sensitive=ctx.flag("case_sensitive", False)
-            )
+            if operator == "regex":
+                holds = await asyncio.to_thread(
+                    evaluate, operator, text, match, case_sensitive=case_sensitive, timeout=timeout
+                )
+            else:
+                holds = evaluate(operator, text, match, case_sensitive=case_sensitive)
+        except TimeoutError as exc:
+            vertex = ctx.vertex
+            raise ComponentError(
+                f"Component '{vertex.display_name}' ({vertex.id}): the regular expression took "
+                f"longer than {timeout:g} seconds to match",
+                ComponentFailure(vertex.id, vertex.display_name, error_type="RegexTimeout"),
+            ) from exc
         except (re.error, ValueError) as exc:
             raise _problem(ctx.vertex, "match_text" if operator == "regex" else "operator", str(exc)) from exc
         chosen = "true_case_message" if holds else "false_case_message"

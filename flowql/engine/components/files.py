@@ -7,8 +7,12 @@ them; ``file_path_str`` too) and by the ``file_path`` edge (a Message's text, a 
 ``file_path`` / ``path`` / ``text``, or a list of those). By extension: ``txt``, ``md``,
 ``markdown``, ``csv``, ``json``, ``yaml``, ``yml``, ``xml``, ``html``, ``htm``, ``py``, ``js``,
 ``ts``, ``sql``, ``tsv`` as text (``text_encoding``, default UTF-8, undecodable bytes replaced);
-``pdf`` as the text of its pages (pypdf), pages separated by a blank line. Another extension is
-skipped while ``ignore_unsupported_extensions`` is on (the default), else fails the vertex.
+``pdf`` as the text of its pages (pypdf, in a child process killed after
+``DataAccess.pdf_timeout_seconds``; at most ``pdf_max_pages`` pages), pages separated by a
+blank line. All the files together may give at most ``DataAccess.file_max_chars`` characters
+(``FLOWQL_FILE_MAX_CHARS``); beyond a limit the vertex fails (``FileTooLarge``, or
+``UnreadableFile`` for a PDF over its pages or time). Another extension is skipped while
+``ignore_unsupported_extensions`` is on (the default), else fails the vertex.
 Outputs: ``message`` (a Message: the files' texts joined by ``separator``, default a blank
 line) and ``dataframe`` (one row per file: ``text``, ``file_path``). A missing file fails the
 vertex (ComponentError ``FileNotFound``, HTTP 422) unless ``silent_errors``; no file named fails
@@ -19,21 +23,26 @@ it too.
 as itself, a DataFrame as its records, indented), ``csv`` (rows with a header), ``markdown`` /
 ``md`` (the text, or a Markdown table). ``append_mode`` appends to an existing file of that
 name. Only ``Local`` storage is available (another chosen ``storage_location`` fails the
-vertex). Output ``message``: ``"<Kind> saved successfully as '<file name>'"``.
+vertex). Output ``message``: ``"<Kind> saved successfully as '<stored name>'"``, the name the
+file store actually used (it drops any directory part of ``file_name``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import csv
 import io
 import json
+import sys
+from pathlib import Path
 from typing import Any
 
 from flowql.engine.components.base import Component, ComponentResult, registry
 from flowql.engine.components.spec import FieldSpec, OutputSpec, bool_field
 from flowql.engine.components.tabular import as_rows, cell_text, markdown_table, message_data
 from flowql.engine.context import ComponentContext
+from flowql.engine.pdf_extract import extract
 from flowql.engine.types import ChatMessage, StoredFile
 from flowql.engine.values import to_bool, to_text
 from flowql.errors import ComponentError, ComponentFailure, NotFound, TooLarge
@@ -69,17 +78,47 @@ def _fail(ctx: ComponentContext, message: str, error_type: str) -> ComponentErro
     )
 
 
-def pdf_text(data: bytes) -> str:
-    """The text of a PDF's pages (pypdf), separated by blank lines. Raises ``ValueError`` for a
-    file pypdf cannot read."""
-    from pypdf import PdfReader
-    from pypdf.errors import PyPdfError
+def pdf_text(data: bytes, *, max_pages: int = 500, max_chars: int = 2_000_000) -> str:
+    """The text of a PDF's pages (pypdf), separated by blank lines, in this process (no time
+    bound: the File component uses :func:`pdf_text_bounded`). Raises ``ValueError`` for a file
+    pypdf cannot read or beyond the limits."""
+    return extract(data, max_pages, max_chars)
 
+
+_PDF_WORKER = str(Path(__file__).resolve().parent.parent / "pdf_extract.py")
+
+
+async def pdf_text_bounded(data: bytes, *, max_pages: int, max_chars: int, seconds: float) -> str:
+    """:func:`pdf_text` in a child process (:mod:`flowql.engine.pdf_extract`) killed after
+    ``seconds`` or when the run is cancelled. Raises ``ValueError`` (unreadable, over a
+    limit, over time)."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-I",
+        _PDF_WORKER,
+        str(max_pages),
+        str(max_chars),
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
     try:
-        reader = PdfReader(io.BytesIO(data))
-        return "\n\n".join((page.extract_text() or "").strip() for page in reader.pages).strip()
-    except (PyPdfError, OSError, KeyError, TypeError) as exc:
-        raise ValueError(f"not a readable PDF ({exc})") from exc
+        out, _err = await asyncio.wait_for(proc.communicate(data), seconds)
+    except TimeoutError as exc:
+        raise ValueError(f"reading the PDF took longer than {seconds:g} seconds") from exc
+    finally:
+        if proc.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                proc.kill()
+            await asyncio.shield(proc.wait())
+    try:
+        answer = json.loads(out)
+    except ValueError:
+        answer = {"error": "not a readable PDF"}
+    if not isinstance(answer, dict) or not isinstance(answer.get("text"), str):
+        error = answer.get("error") if isinstance(answer, dict) else None
+        raise ValueError(str(error or "not a readable PDF"))
+    return str(answer["text"])
 
 
 def extension(name: str) -> str:
@@ -155,7 +194,9 @@ class File(Component):
         if not refs:
             raise _fail(ctx, "no file selected", "NoFile")
         silent = ctx.flag("silent_errors", False)
+        limit = ctx.services.data.file_max_chars
         rows: list[dict[str, Any]] = []
+        total = 0
         for ref in refs:
             try:
                 text = await self._read(ctx, ref)
@@ -163,8 +204,12 @@ class File(Component):
                 if silent:
                     continue
                 raise
-            if text is not None:
-                rows.append({"text": text, "file_path": ref})
+            if text is None:
+                continue
+            total += len(text)
+            if total > limit:
+                raise _fail(ctx, f"the files' text is longer than {limit} characters", "FileTooLarge")
+            rows.append({"text": text, "file_path": ref})
         separator = ctx.text("separator", "\n\n")
         message = ctx.new_message(separator.join(r["text"] for r in rows), "", "")
         return ComponentResult({"message": message, "dataframe": rows})
@@ -176,12 +221,22 @@ class File(Component):
         except NotFound as exc:
             raise _fail(ctx, f"file {ref!r} not found", "FileNotFound") from exc
         kind = extension(stored.name)
+        data = ctx.services.data
         if kind == "pdf":
             try:
-                return await asyncio.to_thread(pdf_text, stored.data)
+                return await pdf_text_bounded(
+                    stored.data,
+                    max_pages=data.pdf_max_pages,
+                    max_chars=data.file_max_chars,
+                    seconds=data.pdf_timeout_seconds,
+                )
             except ValueError as exc:
                 raise _fail(ctx, f"file {ref!r}: {exc}", "UnreadableFile") from exc
         if kind in TEXT_EXTENSIONS:
+            if len(stored.data) > 4 * data.file_max_chars:  # more characters than allowed in any encoding
+                raise _fail(
+                    ctx, f"the files' text is longer than {data.file_max_chars} characters", "FileTooLarge"
+                )
             encoding = ctx.text("text_encoding").strip() or "utf-8"
             try:
                 return stored.data.decode(encoding, errors="replace")
@@ -285,10 +340,10 @@ class SaveToFile(Component):
         kind, data = render(value, fmt)
         name = base if extension(base) == fmt else f"{base}.{fmt}"
         try:
-            await ctx.services.files.save(name, data, append=ctx.flag("append_mode", False))
+            stored = await ctx.services.files.save(name, data, append=ctx.flag("append_mode", False))
         except TooLarge as exc:
             raise _fail(ctx, exc.message, "TooLarge") from exc
-        text = f"{kind} saved successfully as '{name}'"
+        text = f"{kind} saved successfully as '{stored}'"
         return ComponentResult({"message": ctx.new_message(text, "", "")})
 
 

@@ -7,11 +7,15 @@ overlapping by up to ``chunk_overlap`` (LangChain's ``CharacterTextSplitter``, w
 uses; a single piece longer than ``chunk_size`` stays whole). ``keep_separator``: ``False``
 (default) drops it, ``True`` / ``Start`` keeps it at the start of the following piece, ``End``
 at the end of the preceding one. Output ``dataframe``: one row per chunk, ``{text_key: chunk}``
-plus the source row's other members. ``clean_output`` keeps only the text.
+plus the source row's other members. ``clean_output`` keeps only the text. At most
+``DataAccess.split_max_chunks`` chunks holding ``split_max_chars`` characters in all are made
+(``FLOWQL_SPLIT_MAX_CHUNKS`` / ``FLOWQL_SPLIT_MAX_CHARS``; a large overlap repeats the text in
+every chunk): beyond, the vertex fails (ComponentError ``SplitTooLarge``).
 """
 
 from __future__ import annotations
 
+from collections import deque
 from typing import Any
 
 from flowql.engine.components.base import Component, ComponentResult, registry
@@ -20,6 +24,7 @@ from flowql.engine.components.spec import FieldSpec, OutputSpec, bool_field
 from flowql.engine.components.tabular import as_rows, cell_text
 from flowql.engine.context import ComponentContext
 from flowql.engine.graph import Vertex
+from flowql.errors import ComponentError, ComponentFailure
 
 _ESCAPES = {"\\n": "\n", "\\t": "\t", "\\r": "\r"}
 
@@ -43,19 +48,41 @@ def split_pieces(text: str, separator: str, keep: str) -> list[str]:
     return [p for p in parts if p]
 
 
-def merge_pieces(pieces: list[str], separator: str, chunk_size: int, chunk_overlap: int) -> list[str]:
+class SplitTooLarge(Exception):
+    """Merging would make more chunks or characters than allowed."""
+
+
+def merge_pieces(
+    pieces: list[str],
+    separator: str,
+    chunk_size: int,
+    chunk_overlap: int,
+    *,
+    max_chunks: int | None = None,
+    max_chars: int | None = None,
+) -> list[str]:
     """LangChain's ``_merge_splits``: pieces joined by ``separator`` into chunks of at most
     ``chunk_size`` characters, each chunk starting with up to ``chunk_overlap`` characters of
-    whole pieces from the previous one. Chunks are stripped; empty ones dropped."""
+    whole pieces from the previous one. Chunks are stripped; empty ones dropped. Raises
+    :class:`SplitTooLarge` as soon as the chunks exceed ``max_chunks`` or, together,
+    ``max_chars`` characters. Linear in the number of pieces (plus the output)."""
     sep_len = len(separator)
     chunks: list[str] = []
-    current: list[str] = []
+    current: deque[str] = deque()
     total = 0
+    made = 0
 
     def flush() -> None:
+        nonlocal made
         chunk = separator.join(current).strip()
-        if chunk:
-            chunks.append(chunk)
+        if not chunk:
+            return
+        made += len(chunk)
+        if (max_chunks is not None and len(chunks) >= max_chunks) or (
+            max_chars is not None and made > max_chars
+        ):
+            raise SplitTooLarge
+        chunks.append(chunk)
 
     for piece in pieces:
         size = len(piece)
@@ -65,7 +92,7 @@ def merge_pieces(pieces: list[str], separator: str, chunk_size: int, chunk_overl
                 total + size + (sep_len if current else 0) > chunk_size and total > 0
             ):
                 total -= len(current[0]) + (sep_len if len(current) > 1 else 0)
-                current = current[1:]
+                current.popleft()
         current.append(piece)
         total += size + (sep_len if len(current) > 1 else 0)
     flush()
@@ -120,10 +147,30 @@ class SplitText(Component):
         key = ctx.text("text_key", "text") or "text"
         clean = ctx.flag("clean_output", False)
         merge_sep = separator if keep == "False" else ""
+        limits = ctx.services.data
         rows: list[dict[str, Any]] = []
+        chars = 0
         for row in as_rows(ctx.field("data_inputs")):
             text = cell_text(row.get(key, ""))
-            for chunk in merge_pieces(split_pieces(text, separator, keep), merge_sep, size, overlap):
+            try:
+                chunks = merge_pieces(
+                    split_pieces(text, separator, keep),
+                    merge_sep,
+                    size,
+                    overlap,
+                    max_chunks=limits.split_max_chunks - len(rows),
+                    max_chars=limits.split_max_chars - chars,
+                )
+            except SplitTooLarge as exc:
+                vertex = ctx.vertex
+                raise ComponentError(
+                    f"Error building component '{vertex.display_name}' ({vertex.id}): the chunks would "
+                    f"exceed {limits.split_max_chunks} chunks or {limits.split_max_chars} characters; "
+                    "use a larger chunk size or a smaller overlap",
+                    ComponentFailure(vertex.id, vertex.display_name, error_type="SplitTooLarge"),
+                ) from exc
+            chars += sum(len(c) for c in chunks)
+            for chunk in chunks:
                 extra = {} if clean else {k: v for k, v in row.items() if k != key}
                 rows.append({key: chunk, **extra})
         return ComponentResult({"dataframe": rows})

@@ -7,9 +7,15 @@ InvalidInput (HTTP 422) naming the vertex and ``database_url`` before a connecti
 tool mode when the Agent's toolkit is built, so before the model is called.
 
 Read-only by default (``sql_allow_writes`` off): the statement must be a single ``SELECT``,
-``WITH``, ``EXPLAIN``, ``PRAGMA``, ``SHOW``, ``DESCRIBE`` or ``VALUES``; SQLite connections are
-also set ``PRAGMA query_only``; and the transaction is always rolled back. At most
-:data:`MAX_ROWS` rows are returned.
+``WITH``, ``EXPLAIN``, ``SHOW``, ``DESCRIBE``, ``VALUES`` or a schema-reading ``PRAGMA``
+(:data:`READ_PRAGMAS`, never with ``=``: no ``journal_mode``, ``query_only``,
+``writable_schema``, nor ``database_list``, which shows file paths); a SQLite database file is
+opened read-only (``mode=ro``) and ``PRAGMA query_only``; PostgreSQL and MySQL transactions
+are ``READ ONLY``; and the transaction is always rolled back. At most :data:`MAX_ROWS` rows are
+returned. A query runs at most ``DataAccess.sql_timeout_seconds`` (``FLOWQL_SQL_TIMEOUT_SECONDS``;
+SQLite: a progress handler, PostgreSQL: ``statement_timeout``, MySQL: ``max_execution_time``),
+then it is interrupted and the vertex fails (``SQLTimeout``); cancelling the run interrupts a
+SQLite query too.
 
 Outputs: ``run_sql_query`` (DataFrame: rows as ``{column: value}``, or with ``include_columns``
 off ``{"row": [values]}``); in tool mode (``component_as_tool``) the tool ``run_sql_query``
@@ -23,7 +29,11 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import sqlite3
+import threading
+import time
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Connection, make_url
@@ -39,11 +49,29 @@ from flowql.errors import ComponentError, ComponentFailure, FieldProblem, Invali
 
 MAX_ROWS = 1000
 READ_STATEMENTS = ("select", "with", "explain", "pragma", "show", "describe", "values")
+#: The PRAGMAs a read-only query may run: they read the schema, change nothing, show no path.
+READ_PRAGMAS = (
+    "table_info",
+    "table_xinfo",
+    "table_list",
+    "index_list",
+    "index_info",
+    "index_xinfo",
+    "foreign_key_list",
+    "collation_list",
+)
 _COMMENTS = re.compile(r"--[^\n]*|/\*.*?\*/", re.DOTALL)
+_PRAGMA = re.compile(r"pragma\s+(?:\w+\s*\.\s*)?(\w+)\s*(\(.*\))?\s*$", re.IGNORECASE | re.DOTALL)
+_PROGRESS_STEPS = 1000
 
 
 class SQLProblem(Exception):
-    """A statement refused or failed; the message is safe to show (no URL, no path)."""
+    """A statement refused or failed; the message is safe to show (no URL, no path).
+    ``error_type`` is ``SQLTimeout`` for a query interrupted by its time budget."""
+
+    def __init__(self, message: str, error_type: str = "SQLError") -> None:
+        super().__init__(message)
+        self.error_type = error_type
 
 
 def read_only_problem(query: str) -> str | None:
@@ -56,28 +84,52 @@ def read_only_problem(query: str) -> str | None:
     first = body.split(None, 1)[0].lower()
     if first not in READ_STATEMENTS:
         return f"only read statements may run ({', '.join(s.upper() for s in READ_STATEMENTS)})"
+    if first == "pragma":
+        found = _PRAGMA.match(body)
+        if found is None or found.group(1).lower() not in READ_PRAGMAS:
+            return f"only the PRAGMAs that read the schema may run ({', '.join(READ_PRAGMAS)})"
     return None
 
 
-def run_query(url: str, query: str, *, allow_writes: bool) -> tuple[list[str], list[list[Any]]]:
+class _Budget:
+    """The time budget and cancel flag of one query (checked by SQLite's progress handler)."""
+
+    def __init__(self, seconds: float, cancel: threading.Event | None) -> None:
+        self.seconds = seconds
+        self.deadline = time.monotonic() + seconds
+        self.cancel = cancel or threading.Event()
+        self.stopped: str | None = None
+
+    def interrupt(self) -> int:
+        """Non-zero (SQLite aborts the statement) once the budget is spent or the run cancelled."""
+        if self.cancel.is_set():
+            self.stopped = "cancelled"
+        elif time.monotonic() > self.deadline:
+            self.stopped = "timeout"
+        return 1 if self.stopped else 0
+
+
+def run_query(
+    url: str,
+    query: str,
+    *,
+    allow_writes: bool,
+    timeout: float = 30.0,
+    cancel: threading.Event | None = None,
+) -> tuple[list[str], list[list[Any]]]:
     """Run ``query`` on ``url`` (blocking): the column names and up to :data:`MAX_ROWS` rows.
-    The transaction is rolled back unless ``allow_writes``. Raises SQLProblem."""
+    The transaction is rolled back unless ``allow_writes``. A query running longer than
+    ``timeout`` seconds, or once ``cancel`` is set, is interrupted. Raises SQLProblem."""
     if not allow_writes and (problem := read_only_problem(query)) is not None:
         raise SQLProblem(problem)
+    budget = _Budget(timeout, cancel)
     try:
-        engine = create_engine(url, poolclass=NullPool)
+        engine = _engine(url, allow_writes=allow_writes, budget=budget)
     except (ArgumentError, NoSuchModuleError, ImportError) as exc:
         raise SQLProblem(f"the database URL cannot be used ({type(exc).__name__})") from exc
-    if engine.dialect.name == "sqlite" and not allow_writes:
-
-        @event.listens_for(engine, "connect")
-        def _query_only(dbapi_connection: Any, _record: Any) -> None:
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA query_only = ON")
-            cursor.close()
-
     try:
         with engine.connect() as conn:
+            _limit(conn, allow_writes=allow_writes, budget=budget)
             columns, rows = _execute(conn, query)
             if allow_writes:
                 conn.commit()
@@ -85,10 +137,58 @@ def run_query(url: str, query: str, *, allow_writes: bool) -> tuple[list[str], l
                 conn.rollback()
             return columns, rows
     except SQLAlchemyError as exc:
-        detail = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-        raise SQLProblem(f"{type(getattr(exc, 'orig', None) or exc).__name__}: {detail}") from exc
+        if budget.stopped == "cancelled":
+            raise SQLProblem("the query was cancelled", "Cancelled") from exc
+        orig = getattr(exc, "orig", None) or exc
+        detail = str(orig).splitlines()[0] if str(orig) else ""
+        if budget.stopped == "timeout" or _is_timeout(detail):
+            raise SQLProblem(f"the query took longer than {timeout:g} seconds", "SQLTimeout") from exc
+        raise SQLProblem(f"{type(orig).__name__}: {detail}") from exc
     finally:
         engine.dispose()
+
+
+def _engine(url: str, *, allow_writes: bool, budget: _Budget) -> Any:
+    """The engine for ``url``; SQLite: a read-only file (``mode=ro``) unless writes are allowed,
+    ``query_only`` and the progress handler that enforces ``budget``."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, poolclass=NullPool)
+    database = parsed.database or ""
+    kwargs: dict[str, Any] = {"poolclass": NullPool}
+    if not allow_writes and database and database != ":memory:" and not database.startswith("file:"):
+        ro_uri = f"file:{quote(database)}?mode=ro"
+        kwargs["creator"] = lambda: sqlite3.connect(ro_uri, uri=True, check_same_thread=False)
+    engine = create_engine(url, **kwargs)
+
+    @event.listens_for(engine, "connect")
+    def _guard(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.set_progress_handler(budget.interrupt, _PROGRESS_STEPS)
+        if not allow_writes:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA query_only = ON")
+            cursor.close()
+
+    return engine
+
+
+def _limit(conn: Connection, *, allow_writes: bool, budget: _Budget) -> None:
+    """The server-side time limit (and read-only transaction) of PostgreSQL and MySQL."""
+    millis = max(1, int(budget.seconds * 1000))
+    dialect = conn.dialect.name
+    if dialect == "postgresql":
+        conn.exec_driver_sql(f"SET LOCAL statement_timeout = {millis}")
+        if not allow_writes:
+            conn.exec_driver_sql("SET TRANSACTION READ ONLY")
+    elif dialect in {"mysql", "mariadb"}:
+        conn.exec_driver_sql(f"SET SESSION max_execution_time = {millis}")
+        if not allow_writes:
+            conn.exec_driver_sql("SET SESSION TRANSACTION READ ONLY")
+
+
+def _is_timeout(detail: str) -> bool:
+    lowered = detail.lower()
+    return "statement timeout" in lowered or "maximum statement execution time" in lowered
 
 
 def _execute(conn: Connection, query: str) -> tuple[list[str], list[list[Any]]]:
@@ -170,9 +270,25 @@ class SQLComponent(ToolModeComponent):
         return url
 
     async def _rows(self, ctx: ComponentContext, url: str) -> list[dict[str, Any]]:
+        """The rows of the query, run in a worker thread; cancelling the run interrupts it."""
         query = ctx.text("query")
-        allow = ctx.services.data.sql_allow_writes
-        columns, rows = await asyncio.to_thread(run_query, url, query, allow_writes=allow)
+        data = ctx.services.data
+        cancel = threading.Event()
+        worker = asyncio.ensure_future(
+            asyncio.to_thread(
+                run_query,
+                url,
+                query,
+                allow_writes=data.sql_allow_writes,
+                timeout=data.sql_timeout_seconds,
+                cancel=cancel,
+            )
+        )
+        try:
+            columns, rows = await asyncio.shield(worker)
+        except asyncio.CancelledError:
+            cancel.set()
+            raise
         return shape_rows(columns, rows, ctx.flag("include_columns", True))
 
     async def run(self, ctx: ComponentContext) -> ComponentResult:
@@ -198,7 +314,7 @@ class SQLComponent(ToolModeComponent):
             vertex = ctx.vertex
             raise ComponentError(
                 f"Error building component '{vertex.display_name}' ({vertex.id}): {exc}",
-                ComponentFailure(vertex.id, vertex.display_name, error_type="SQLError"),
+                ComponentFailure(vertex.id, vertex.display_name, error_type=exc.error_type),
             ) from exc
         return ComponentResult({"run_sql_query": rows})
 

@@ -6,18 +6,23 @@
 ``str``, ``int``, ``float``, ``bool``, ``dict``, ``list``; ``multiple`` a list of that type). The
 call sends ``system_prompt`` as the system message and the input with the JSON schema of
 ``{"objects": [object, ...]}`` (named ``schema_name`` when set) as the user message, asking for
-JSON (``response_format`` ``json_object``, which OpenAI-compatible servers honour). Outputs:
+that schema through the model's structured output (``response_format`` ``json_schema``, OpenAI
+structured outputs; the Anthropic client puts the schema into the system prompt). Outputs:
 ``structured_output`` (Data: the only object, else ``{"results": objects}``) and
 ``dataframe_output`` (DataFrame: one row per object). A reply that is not a JSON object (or has
-no objects) fails the vertex (ComponentError ``StructuredOutputError``); a provider failure ends
-the run as for the model components.
+no objects), or whose objects do not conform to the schema (checked with ``jsonschema``), fails
+the vertex (ComponentError ``StructuredOutputError`` naming it and the first violation); a
+provider failure ends the run as for the model components.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
+
+from jsonschema import Draft202012Validator
 
 from flowql.engine.components.agent_structured import _rows, check_output_schema, json_schema
 from flowql.engine.components.base import Component, ComponentResult, registry
@@ -45,16 +50,46 @@ def _schema_rows(ctx: ComponentContext) -> list[Mapping[str, Any]]:
     return _rows(ctx.vertex, ctx.field("output_schema"))
 
 
-def structured_request(ctx: ComponentContext) -> list[dict[str, Any]]:
-    """The messages of the structuring call (see the module docstring)."""
+def output_schema(ctx: ComponentContext) -> dict[str, Any]:
+    """The JSON schema of the reply: ``{"objects": [object, ...]}``, each object following the
+    ``output_schema`` rows (any object without rows)."""
     rows = _schema_rows(ctx)
     item = json_schema(rows) if rows else {"type": "object"}
-    wrapper = {
+    return {
         "title": ctx.text("schema_name").strip() or "OutputModel",
         "type": "object",
         "properties": {"objects": {"type": "array", "items": item}},
         "required": ["objects"],
     }
+
+
+def response_format(schema: dict[str, Any]) -> dict[str, Any]:
+    """The ``response_format`` asking for ``schema`` (OpenAI structured outputs; the name is the
+    schema's title reduced to the characters OpenAI accepts)."""
+    name = re.sub(r"[^A-Za-z0-9_-]", "_", str(schema.get("title") or "OutputModel"))[:64] or "OutputModel"
+    return {"type": "json_schema", "json_schema": {"name": name, "schema": schema, "strict": False}}
+
+
+def check_objects(ctx: ComponentContext, schema: dict[str, Any], objects: list[dict[str, Any]]) -> None:
+    """Raise ComponentError ``StructuredOutputError`` naming the vertex and the first violation
+    when an object does not conform to ``schema``'s object schema."""
+    validator = Draft202012Validator(schema["properties"]["objects"]["items"])
+    for index, obj in enumerate(objects):
+        error = next(iter(sorted(validator.iter_errors(obj), key=lambda e: list(e.path))), None)
+        if error is None:
+            continue
+        where = "/".join(str(p) for p in error.path) or "(the object)"
+        vertex = ctx.vertex
+        raise ComponentError(
+            f"Error building component '{vertex.display_name}' ({vertex.id}): the model's object "
+            f"{index + 1} does not follow the output schema at {where}: {error.message[:300]}",
+            ComponentFailure(vertex.id, vertex.display_name, error_type="StructuredOutputError"),
+        )
+
+
+def structured_request(ctx: ComponentContext) -> list[dict[str, Any]]:
+    """The messages of the structuring call (see the module docstring)."""
+    wrapper = output_schema(ctx)
     ask = (
         'Return only a JSON object of the form {"objects": [object, ...]} following this JSON schema:\n'
         + json.dumps(wrapper, ensure_ascii=False)
@@ -135,13 +170,15 @@ class StructuredOutput(Component):
     async def run(self, ctx: ComponentContext) -> ComponentResult:
         """See the module docstring."""
         spec = model_spec(ctx, ("model",))
+        schema = output_schema(ctx)
         try:
             reply = await ctx.services.chat_models(spec).complete(
-                structured_request(ctx), stream=False, response_format={"type": "json_object"}
+                structured_request(ctx), stream=False, response_format=response_format(schema)
             )
         except ModelCallError as exc:
             raise model_call_error(ctx, exc) from exc
         objects = parse_objects(ctx, reply.text)
+        check_objects(ctx, schema, objects)
         data: dict[str, Any] = objects[0] if len(objects) == 1 else {"results": objects}
         usage = reply.usage.as_dict() if reply.usage is not None else None
         return ComponentResult(
