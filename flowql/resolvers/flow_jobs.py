@@ -4,7 +4,8 @@ surface can shape.
 
 A job's ``result`` (and its ``end`` event's ``data.result``) is :func:`outcome_result`:
 ``{"run": <the /api/v1/run response>, "outputs": {component_id: {...}}, "text", "session_id",
-"usage"}``.
+"usage"}`` (plus ``"inputs"``, the request's inputs as the caller gave them, when the surface
+asks for it: v2 workflows).
 """
 
 from __future__ import annotations
@@ -19,12 +20,9 @@ from sqlalchemy import select
 from flowql import engine
 from flowql.context import Context
 from flowql.db.models import Flow, Job, Span
-from flowql.engine.components import registry
-from flowql.engine.graph import parse_flow
-from flowql.engine.tweaks import apply_tweaks
 from flowql.engine.types import EventSink, RunOutcome
-from flowql.jobs import QUEUED
 from flowql.resolvers import jobs, runs
+from flowql.resolvers.job_builds import create_job
 from flowql.resolvers.run_records import RunOwner, run_and_record
 
 #: The events a run-like job records by default (the ``/api/v1/run?stream=true`` events).
@@ -73,30 +71,20 @@ def component_outputs(outcome: RunOutcome) -> dict[str, dict[str, Any]]:
     }
 
 
-async def outcome_result(ctx: Context, outcome: RunOutcome) -> dict[str, Any]:
+async def outcome_result(
+    ctx: Context, outcome: RunOutcome, inputs: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """What a run job keeps as its result (see the module docstring)."""
-    return {
+    result = {
         "run": engine.run_response(outcome),
         "outputs": component_outputs(outcome),
         "text": outcome_text(outcome),
         "session_id": outcome.session_id,
         "usage": await run_usage(ctx, outcome.run_id),
     }
-
-
-def check_tweaks(graph: dict[str, Any], params: runs.RunParams) -> None:
-    """Raise InvalidInput (naming the key) when ``params.tweaks`` do not fit ``graph``, as the
-    run itself would, so a job is never started for a request the run must refuse."""
-    apply_tweaks(parse_flow(graph), params.tweaks, registry)
-
-
-async def create_job(ctx: Context, *, user_id: uuid.UUID, flow_id: uuid.UUID, kind: str) -> Job:
-    """Store a queued job of ``kind`` (workflow|webhook|response|run) owned by ``user_id``."""
-    job = Job(user_id=user_id, flow_id=flow_id, kind=kind, status=QUEUED, poll_cursor=0)
-    async with ctx.sessions() as session:
-        session.add(job)
-        await session.commit()
-    return job
+    if inputs is not None:
+        result["inputs"] = inputs
+    return result
 
 
 async def start_flow_job(
@@ -108,19 +96,22 @@ async def start_flow_job(
     keep: Collection[str] | None = RUN_EVENTS,
     session_is_job: bool = False,
     outputs: list[str] | None = None,
+    inputs: dict[str, Any] | None = None,
 ) -> Job:
     """Start ``flow`` (already found for the caller) with ``params`` as a background job of
     ``kind`` owned by the caller and return it (status ``queued``). Its ``end`` event carries
     ``{"result": outcome_result}``; ``keep`` limits the recorded events (None: all build
     events). ``outputs`` keeps only those output vertices (see
     :func:`flowql.resolvers.runs.select_outputs`). ``session_is_job`` makes the job id the
-    session when ``params`` names none.
-    Raises InvalidInput for bad params, an unknown tweak key or a flow without data (or a graph
-    that does not parse), before anything is stored."""
+    session when ``params`` names none. ``inputs``, when given, is kept in the result as the
+    request's inputs.
+    Raises InvalidInput for bad params, a flow without data or anything
+    :func:`flowql.resolvers.runs.preflight` refuses (UnsupportedComponent included), before
+    anything is stored."""
     principal = ctx.require_principal()
     runs.check_run_params(params)
     graph = runs.flow_data(flow)
-    check_tweaks(graph, params)
+    runs.preflight(graph, runs.run_request(flow, params))
     job = await create_job(ctx, user_id=principal.user_id, flow_id=flow.id, kind=kind)
     if session_is_job and not params.session_id:
         params = dataclasses.replace(params, session_id=str(job.id))
@@ -130,7 +121,7 @@ async def start_flow_job(
     async def work(emit: EventSink) -> dict[str, Any] | None:
         services = runs.run_services(ctx, user_id=principal.user_id, flow_id=flow.id, emit=emit)
         outcome = await run_and_record(ctx.sessions, graph, request, services, owner)
-        return await outcome_result(ctx, runs.select_outputs(outcome, outputs))
+        return await outcome_result(ctx, runs.select_outputs(outcome, outputs), inputs)
 
     ctx.require_jobs().runner.start(job.id, work, sessions=ctx.sessions, keep=keep, result_in_end=True)
     return job

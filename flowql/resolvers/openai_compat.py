@@ -19,6 +19,7 @@ from flowql.context import Context
 from flowql.db.models import Flow, Job
 from flowql.errors import FieldProblem, InvalidInput
 from flowql.resolvers import flow_jobs, runs
+from flowql.resolvers.input_checks import check_text
 
 #: Longest list of models answered (the caller's most recently updated flows).
 MODELS_LIMIT = 1000
@@ -49,6 +50,21 @@ async def list_models(ctx: Context) -> list[dict[str, Any]]:
     ]
 
 
+async def get_model(ctx: Context, model_id: str) -> dict[str, Any]:
+    """OpenAI's ``GET /v1/models/{model}``: the caller's flow ``model_id`` (an id, or one of
+    their ``endpoint_name``\\ s) as a ``model`` object (:func:`list_models`). Raises
+    Unauthenticated; NotFound("Flow not found") for a missing or foreign flow (answered as
+    OpenAI's ``model_not_found``)."""
+    principal = ctx.require_principal()
+    flow = await runs.find_runnable_flow(ctx, model_id)
+    return {
+        "id": model_id,
+        "object": "model",
+        "created": _epoch(flow.updated_at),
+        "owned_by": principal.username,
+    }
+
+
 def _content_text(content: Any) -> str | None:
     if isinstance(content, str):
         return content
@@ -61,21 +77,35 @@ def _content_text(content: Any) -> str | None:
 
 def last_user_text(messages: list[dict[str, Any]]) -> str:
     """The text of the last ``user`` message (a string, or its ``text`` parts joined).
-    Raises InvalidInput (param ``messages``) when there is none."""
+    Raises InvalidInput (param ``messages``) when there is none or it is not storable text
+    (NUL, lone surrogate)."""
     for message in reversed(messages):
         if isinstance(message, dict) and message.get("role") == "user":
             text = _content_text(message.get("content"))
             if text is not None:
+                check_text(text, "messages")
                 return text
     raise InvalidInput(
         "messages must contain a user message with text", [FieldProblem("messages", "no user message")]
     )
 
 
+def check_options(*, tools: list[Any] | None = None, n: int | None = None) -> None:
+    """Refuse the chat-completion options a flow cannot honour, as OpenAI refuses a bad request
+    (a 400, rather than silently answering something else): non-empty ``tools`` (the flow
+    decides its own tools) and ``n`` other than 1 (a flow gives one answer)."""
+    if tools:
+        raise InvalidInput("Tools are not supported yet", [FieldProblem("tools", "not supported")])
+    if n is not None and n != 1:
+        message = "Only n=1 is supported: a flow gives one answer"
+        raise InvalidInput(message, [FieldProblem("n", "must be 1")])
+
+
 async def start_chat_completion(ctx: Context, *, model: str, messages: list[dict[str, Any]]) -> Job:
     """Start the caller's flow ``model`` on the last user message of ``messages`` (a new session).
-    Raises Unauthenticated; InvalidInput (no user message, or as the run would); NotFound
-    ("Flow not found") — all before anything runs."""
+    Raises Unauthenticated; InvalidInput (no user message, or as the run would, including
+    :func:`flowql.resolvers.runs.preflight`); NotFound ("Flow not found") — all before anything
+    is stored."""
     ctx.require_principal()
     text = last_user_text(messages)
     flow = await runs.find_runnable_flow(ctx, model)

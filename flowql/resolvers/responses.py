@@ -21,6 +21,7 @@ from flowql.db.models import Job
 from flowql.errors import FieldProblem, InvalidInput, NotFound
 from flowql.jobs import COMPLETED
 from flowql.resolvers import flow_jobs, runs
+from flowql.resolvers.input_checks import check_text
 
 RESPONSE_NOT_FOUND = "Response not found"
 
@@ -54,18 +55,26 @@ async def start_response(
     input_text: str,
     previous_response_id: str | None = None,
     tools: list[Any] | None = None,
+    background: bool = False,
 ) -> Job:
     """Start a response job: run the caller's flow ``model`` on ``input_text`` (``chat`` input),
     in the session of ``previous_response_id`` when given, else a new session (the job id).
 
-    Raises Unauthenticated; InvalidInput for non-empty ``tools`` (not supported); NotFound
-    ("Flow not found") for a missing or foreign flow; NotFound for an unknown, foreign or
-    unfinished previous response; InvalidInput as the run would (bad tweak, no data) — all
-    before anything runs.
+    Raises Unauthenticated; InvalidInput for non-empty ``tools`` or ``background`` (not
+    supported: FlowQL has no ``GET /responses/{id}`` to poll, so an SDK user would wait for
+    nothing; OpenAI answers a 400 for what it cannot do), for ``input`` that is not storable
+    text (param ``input``); NotFound ("Flow not found") for a missing or foreign flow; NotFound
+    for an unknown, foreign or unfinished previous response; InvalidInput as the run would
+    (bad tweak, no data, :func:`flowql.resolvers.runs.preflight`) — all before anything is
+    stored.
     """
     ctx.require_principal()
     if tools:
         raise InvalidInput("Tools are not supported yet", [FieldProblem("tools", "not supported")])
+    if background:
+        message = "Background responses are not supported yet"
+        raise InvalidInput(message, [FieldProblem("background", "not supported")])
+    check_text(input_text, "input")
     flow = await runs.find_runnable_flow(ctx, model)
     session = await _previous_session(ctx, previous_response_id) if previous_response_id else None
     params = runs.RunParams(input_value=input_text, input_type="chat", output_type="chat", session_id=session)
@@ -150,11 +159,17 @@ async def run_response(
     input_text: str,
     previous_response_id: str | None = None,
     tools: list[Any] | None = None,
+    background: bool = False,
 ) -> Job:
     """Run :func:`start_response` to its end and return the ended job (its ``result`` holds
     ``text``, ``session_id`` and ``usage`` when it completed). Raises as :func:`start_response`."""
     job = await start_response(
-        ctx, model=model, input_text=input_text, previous_response_id=previous_response_id, tools=tools
+        ctx,
+        model=model,
+        input_text=input_text,
+        previous_response_id=previous_response_id,
+        tools=tools,
+        background=background,
     )
     return await flow_jobs.wait_for_job(ctx, job.id)
 
@@ -166,10 +181,16 @@ async def create_response(
     input_text: str,
     previous_response_id: str | None = None,
     tools: list[Any] | None = None,
+    background: bool = False,
 ) -> dict[str, Any]:
     """:func:`run_response` answered as :func:`response_object` (Langflow
     ``POST /api/v1/responses`` without ``stream``). Raises as :func:`start_response`."""
     ended = await run_response(
-        ctx, model=model, input_text=input_text, previous_response_id=previous_response_id, tools=tools
+        ctx,
+        model=model,
+        input_text=input_text,
+        previous_response_id=previous_response_id,
+        tools=tools,
+        background=background,
     )
     return response_object(ended, model=model, previous_response_id=previous_response_id)

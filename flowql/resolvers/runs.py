@@ -12,6 +12,10 @@ from sqlalchemy import select
 from flowql import engine
 from flowql.context import Context
 from flowql.db.models import Flow
+from flowql.engine.components import registry
+from flowql.engine.graph import parse_flow
+from flowql.engine.plan import make_plan
+from flowql.engine.tweaks import apply_input_value, apply_tweaks
 from flowql.engine.types import EngineServices, EventSink, InputType, OutputType, RunOutcome, RunRequest
 from flowql.errors import FieldProblem, InvalidInput, NotFound
 from flowql.resolvers.engine_files import data_access, engine_files
@@ -106,9 +110,41 @@ async def run_flow(
     _check_params(params)
     flow = await find_runnable_flow(ctx, flow_id_or_name)
     request = run_request(flow, params)
+    graph = flow_data(flow)
+    preflight(graph, request)
     services = run_services(ctx, user_id=principal.user_id, flow_id=flow.id, emit=emit)
     owner = RunOwner(user_id=principal.user_id, flow_id=flow.id, flow_name=flow.name)
-    return await run_and_record(ctx.sessions, flow_data(flow), request, services, owner)
+    return await run_and_record(ctx.sessions, graph, request, services, owner)
+
+
+def preflight(graph: dict[str, Any], request: RunRequest) -> None:
+    """The one pre-run check of every run surface (``/run``, ``/run/advanced``, v2 workflows,
+    responses, chat completions, webhooks, GraphQL): everything the engine refuses before a run
+    starts, checked before a job or a message is stored, so each surface answers the same 422
+    instead of storing a job that fails.
+
+    Raises InvalidInput for a graph that does not parse, a cycle, an unknown start / stop /
+    ``output_component`` id, a tweak that does not fit (named), a bad field value a component
+    checks up front; UnsupportedComponent (node id and type) for a component FlowQL does not
+    implement among those that would run. Mirrors the first steps of
+    :func:`flowql.engine.run_flow` on a private copy of ``graph``."""
+    parsed = parse_flow(graph)
+    plan = make_plan(
+        parsed,
+        registry,
+        start_component_id=request.start_component_id,
+        stop_component_id=request.stop_component_id,
+    )
+    if request.output_component is not None and request.output_component not in parsed.vertices:
+        message = f"output_component '{request.output_component}' is not a component of this flow"
+        raise InvalidInput(message, [FieldProblem("output_component", message)])
+    apply_tweaks(parsed, request.tweaks, registry)
+    apply_input_value(parsed, request.input_value, request.input_type, registry)
+    for vertex_id in plan.to_run:
+        vertex = parsed.vertices[vertex_id]
+        component = registry.get(vertex.type)
+        if component is not None:
+            component.check(vertex)
 
 
 def check_run_params(params: RunParams) -> None:
@@ -209,10 +245,14 @@ def advanced_params(
     """The :class:`RunParams` of an advanced run: each input naming components becomes an
     ``input_value`` tweak of those components (over any tweak the caller gave them); at most
     one input may name none (it is the run's ``input_value`` for its ``type``); ``session_id``
-    is the body's or the inputs' ``session``; the output type is ``any``.
+    is the body's or the inputs' ``session``. The output type is ``any`` (the flow's Chat/Text
+    outputs); with ``outputs`` named it is ``debug`` so that any vertex named there (e.g. a
+    Prompt) is answered, as Langflow's ``vertex.id in outputs or display_name in outputs`` does
+    (:func:`select_outputs` keeps only those).
 
     Raises InvalidInput for a non-object ``tweaks``, two inputs without components, an unknown
-    component in ``inputs[i].components`` or in ``outputs``."""
+    component in ``inputs[i].components`` or in ``outputs``, a name that is not storable text
+    (NUL, lone surrogate; never echoed)."""
     if not isinstance(tweaks, dict | None):
         raise InvalidInput("tweaks must be an object", [FieldProblem("tweaks", "must be an object")])
     merged: dict[str, Any] = dict(tweaks or {})
@@ -232,7 +272,9 @@ def advanced_params(
             plain = given
             continue
         for name in given.components:
-            if name not in known:
+            if (problem := text_problem(name, 255)) is not None:
+                problems.append(FieldProblem(f"inputs.{i}.components", problem))
+            elif name not in known:
                 problems.append(
                     FieldProblem(f"inputs.{i}.components", f"'{name}' is not a component of this flow")
                 )
@@ -243,7 +285,9 @@ def advanced_params(
                     "input_value": given.input_value,
                 }
     for name in outputs or []:
-        if name not in known:
+        if (problem := text_problem(name, 255)) is not None:
+            problems.append(FieldProblem("outputs", problem))
+        elif name not in known:
             problems.append(FieldProblem("outputs", f"'{name}' is not a component of this flow"))
     if problems:
         detail = "; ".join(f"{p.path} {p.message}" for p in problems)
@@ -251,7 +295,7 @@ def advanced_params(
     return RunParams(
         input_value=plain.input_value if plain is not None else None,
         input_type=plain.type if plain is not None else "any",
-        output_type="any",
+        output_type="debug" if outputs else "any",
         tweaks=merged,
         session_id=session,
     )

@@ -59,13 +59,27 @@ def detail_for(exc: DomainError) -> object:
     return exc.message
 
 
+def printable(value: object) -> object:
+    """``value`` (a JSON-like error body) with every string made encodable as UTF-8: a lone
+    surrogate a client sent (and an error message echoes) becomes its ``\\udXXX`` escape, so
+    rendering an error never fails."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, dict):
+        return {printable(k): printable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [printable(v) for v in value]
+    return value
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Register handlers: domain errors, validation errors (422) and a leak-free 500."""
 
     async def on_domain_error(_request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, DomainError)
         headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthenticated) else None
-        return JSONResponse({"detail": detail_for(exc)}, status_code=status_for(exc), headers=headers)
+        body = printable({"detail": detail_for(exc)})
+        return JSONResponse(body, status_code=status_for(exc), headers=headers)
 
     async def on_validation_error(_request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
@@ -73,7 +87,7 @@ def install_error_handlers(app: FastAPI) -> None:
             {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
             for e in exc.errors()
         ]
-        return JSONResponse({"detail": errors}, status_code=422)
+        return JSONResponse(printable({"detail": errors}), status_code=422)
 
     async def on_unexpected(_request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error", exc_info=exc)

@@ -1,4 +1,5 @@
-"""OpenAI's ``POST /api/v1/chat/completions`` and ``GET /api/v1/models`` on flows (beyond the
+"""OpenAI's ``POST /api/v1/chat/completions``, ``GET /api/v1/models`` and
+``GET /api/v1/models/{model}`` on flows (beyond the
 peer; see :mod:`flowql.resolvers.openai_compat`). The flow id is the ``model``; errors answer
 OpenAI's shape. With ``stream`` the answer is OpenAI's ``chat.completion.chunk`` SSE: a role
 chunk, one content chunk per model token (the whole text in one chunk when the flow streamed
@@ -37,12 +38,16 @@ class StreamOptions(BaseModel):
 
 
 class ChatCompletionBody(BaseModel):
-    """The fields FlowQL reads of OpenAI's chat completion request (others are ignored)."""
+    """The fields FlowQL reads of OpenAI's chat completion request (others, such as
+    ``temperature``, are ignored: the flow decides); ``tools`` (non-empty) and ``n`` other than
+    1 are a 400, since answering without them would silently differ from what was asked."""
 
     model: str = Field(max_length=255)
     messages: list[ChatMessageIn] = Field(min_length=1)
     stream: bool = False
     stream_options: StreamOptions | None = None
+    tools: list[Any] | None = None
+    n: int | None = None
 
 
 class ModelOut(BaseModel):
@@ -65,6 +70,13 @@ class ModelList(BaseModel):
 async def list_models(ctx: Ctx) -> ModelList:
     """The caller's flows as OpenAI models (``id`` is the flow id to pass as ``model``)."""
     return ModelList(data=[ModelOut(**m) for m in await openai_compat.list_models(ctx)])
+
+
+@router.get("/models/{model_id}", response_model=ModelOut, responses=OPENAI_ERROR_RESPONSES)
+async def retrieve_model(ctx: Ctx, model_id: str) -> ModelOut:
+    """OpenAI's model retrieval: the caller's flow ``model_id`` as a model; 404
+    ``model_not_found`` for a missing or foreign flow."""
+    return ModelOut(**await openai_compat.get_model(ctx, model_id))
 
 
 class ChunkStream:
@@ -139,7 +151,8 @@ async def create_chat_completion(ctx: Ctx, body: ChatCompletionBody) -> Response
     ``chat.completion`` (``choices[0].message.content``, ``usage``), or with ``stream`` its
     chunks (module docstring). 400 for a malformed body or no user message; 404
     ``model_not_found`` for a missing or foreign flow; a failed run answers the run's status
-    (400 / 502 / 504) in OpenAI's shape."""
+    (400 / 502 / 504) in OpenAI's shape. 400 also for ``tools`` or ``n`` other than 1."""
+    openai_compat.check_options(tools=body.tools, n=body.n)
     messages = [m.model_dump() for m in body.messages]
     if body.stream:
         job = await openai_compat.start_chat_completion(ctx, model=body.model, messages=messages)

@@ -18,6 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
+from starlette.exceptions import HTTPException
 
 from flowql.errors import (
     ComponentError,
@@ -28,7 +29,10 @@ from flowql.errors import (
     Unauthenticated,
 )
 from flowql.resolvers.flow_db import FLOW_NOT_FOUND
-from flowql.rest_compat.errors import status_for
+from flowql.rest_compat.errors import printable, status_for
+
+#: OpenAI's message for a body that is not JSON.
+INVALID_JSON_MESSAGE = "We could not parse the JSON body of your request."
 
 
 class OpenAIError(BaseModel):
@@ -70,7 +74,7 @@ def error_response(
     """One OpenAI error answer."""
     body = OpenAIErrorBody(error=OpenAIError(message=message, type=kind, param=param, code=code))
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse(body.model_dump(), status_code=status, headers=headers)
+    return JSONResponse(printable(body.model_dump()), status_code=status, headers=headers)
 
 
 def domain_error_response(exc: DomainError) -> JSONResponse:
@@ -95,9 +99,12 @@ def domain_error_response(exc: DomainError) -> JSONResponse:
 
 
 def validation_error_response(exc: RequestValidationError) -> JSONResponse:
-    """A malformed request: 400 naming the first bad parameter."""
+    """A malformed request: 400 naming the first bad parameter (a body that is not JSON:
+    OpenAI's "could not parse the JSON body" with no parameter)."""
     errors = exc.errors()
     first = errors[0] if errors else {}
+    if first.get("type") == "json_invalid":
+        return error_response(400, INVALID_JSON_MESSAGE, "invalid_request_error", code="invalid_json")
     loc = [str(p) for p in first.get("loc", ()) if p != "body"]
     param = ".".join(loc) or None
     message = (
@@ -120,5 +127,9 @@ class OpenAIRoute(APIRoute):
                 return validation_error_response(exc)
             except DomainError as exc:
                 return domain_error_response(exc)
+            except HTTPException as exc:
+                if exc.status_code != 400:  # FastAPI could not read the body at all
+                    raise
+                return error_response(400, INVALID_JSON_MESSAGE, "invalid_request_error", code="invalid_json")
 
         return route

@@ -29,7 +29,8 @@ router = APIRouter(prefix="/api/v1", tags=["OpenAI Responses API"], route_class=
 
 class ResponsesBody(BaseModel):
     """Langflow ``OpenAIResponsesRequest``: ``model`` (the flow id or endpoint name), ``input``,
-    ``stream``, ``previous_response_id``; ``tools`` (any non-empty list) is a 400."""
+    ``stream``, ``previous_response_id``; ``tools`` (any non-empty list) and ``background``
+    (true) are a 400 (not supported)."""
 
     model: str = Field(max_length=255)
     input: str
@@ -125,9 +126,10 @@ class ResponseStream:
 async def create_response(ctx: Ctx, body: ResponsesBody) -> Response:
     """Run the caller's flow ``model`` on ``input`` and answer OpenAI's ``Response`` object
     (``output[0].content[0].text``, ``usage``), or with ``stream`` its SSE events (module
-    docstring). ``previous_response_id`` continues that response's session. 400 for ``tools``
-    or a malformed body, 404 (OpenAI's ``model_not_found``) for a missing or foreign flow, 404
-    for an unknown previous response."""
+    docstring). ``previous_response_id`` continues that response's session. 400 for ``tools``,
+    ``background``, ``input`` that is not storable text or a malformed body; 404 (OpenAI's
+    ``model_not_found``) for a missing or foreign flow, 404 for an unknown previous response;
+    a flow that cannot run (unsupported component) answers before anything is stored."""
     if not body.stream:
         answer = await responses.create_response(
             ctx,
@@ -135,6 +137,7 @@ async def create_response(ctx: Ctx, body: ResponsesBody) -> Response:
             input_text=body.input,
             previous_response_id=body.previous_response_id,
             tools=body.tools,
+            background=body.background,
         )
         return JSONResponse(answer)
     job = await responses.start_response(
@@ -143,6 +146,7 @@ async def create_response(ctx: Ctx, body: ResponsesBody) -> Response:
         input_text=body.input,
         previous_response_id=body.previous_response_id,
         tools=body.tools,
+        background=body.background,
     )
     render = ResponseStream(job, model=body.model, previous_response_id=body.previous_response_id)
     opening = render.opening()

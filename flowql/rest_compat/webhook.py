@@ -24,11 +24,29 @@ class WebhookAnswer(BaseModel):
     job_id: str
 
 
+def credentials_given(request: Request) -> bool:
+    """Whether ``request`` carries any credential FlowQL reads (a bearer token, an
+    ``x-api-key`` header or query parameter, the ``access_token_lf`` cookie), valid or not."""
+    return bool(
+        request.headers.get("authorization")
+        or request.headers.get("x-api-key")
+        or request.query_params.get("x-api-key")
+        or request.cookies.get("access_token_lf")
+    )
+
+
 @router.post("/webhook/{flow_id_or_name}", status_code=202, response_model=WebhookAnswer)
 async def webhook_run_flow(ctx: OptionalCtx, flow_id_or_name: str, request: Request) -> WebhookAnswer:
     """Run the flow in the background with the raw request body as the payload of its Webhook
     component (or the input of its Chat/Text inputs when it has none). 401 without credentials
-    unless ``FLOWQL_WEBHOOK_AUTH=false``; 404 ``Flow not found`` (also another user's flow);
-    422 for a body that is not UTF-8 text."""
-    job = await webhook.start_webhook(ctx, flow_id_or_name=flow_id_or_name, body=await request.body())
+    unless ``FLOWQL_WEBHOOK_AUTH=false``, and always for wrong credentials; 404 ``Flow not
+    found`` (also another user's flow; anonymously, a flow named by anything but its id);
+    422 for a body that is not UTF-8 text, holds NUL, is JSON FlowQL cannot store (lone
+    surrogate escapes, non-finite numbers, too deep), or a flow that cannot run."""
+    job = await webhook.start_webhook(
+        ctx,
+        flow_id_or_name=flow_id_or_name,
+        body=await request.body(),
+        credentials_given=credentials_given(request),
+    )
     return WebhookAnswer(message=STARTED_MESSAGE, status="in progress", job_id=str(job.id))

@@ -20,13 +20,16 @@ from flowql.schema.types.runs import TokenUsage
 @strawberry.type(description="An OpenAI-style response of a flow (as REST POST /api/v1/responses).")
 class ResponseObject:
     """The answer of ``createResponse``: its id (pass it as ``previousResponseId`` to continue
-    the session), ``status`` (completed, failed or cancelled), the flow's text and token usage."""
+    the session), ``status`` (completed, failed or cancelled), the flow's text and token usage;
+    ``error`` says why a failed or cancelled run gave no text (null when completed), as OpenAI's
+    ``Response.error.message``."""
 
     id: strawberry.ID
     status: str
     output_text: str
     session_id: str
     usage: TokenUsage | None
+    error: str | None = None
 
 
 def _seed_params(inputs: Any, session_id: str | None) -> runs.RunParams:
@@ -37,6 +40,10 @@ def _seed_params(inputs: Any, session_id: str | None) -> runs.RunParams:
     return runs.RunParams(
         input_value=None, tweaks=tweaks, session_id=session_id or session, output_type="any"
     )
+
+
+def _echo(inputs: Any) -> workflows.WorkflowRequest:
+    return workflows.WorkflowRequest(inputs=dict(inputs) if isinstance(inputs, dict) else None)
 
 
 async def run_workflow(
@@ -52,7 +59,11 @@ async def run_workflow(
     try:
         params = _seed_params(inputs, session_id)
         job = await workflows.run_workflow_job(
-            info.context.ctx, flow_id=str(flow_id), params=params, background=background
+            info.context.ctx,
+            flow_id=str(flow_id),
+            params=params,
+            background=background,
+            request=_echo(inputs),
         )
     except DomainError as exc:
         return job_error(exc)
@@ -78,6 +89,7 @@ async def create_response(
         status=job.status,
         output_text=str(result.get("text") or ""),
         session_id=str(result.get("session_id") or job.id),
+        error=None if job.status == "completed" else (job.error or f"Run {job.status}"),
         usage=TokenUsage(
             input_tokens=usage.get("input_tokens"),
             output_tokens=usage.get("output_tokens"),

@@ -165,3 +165,11 @@ async def test_malformed_enum_is_a_graphql_validation_error(gql: Gql, alice: Tes
     assert body["data"] is None
     assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
     assert "InputType" in body["errors"][0]["message"]
+
+
+async def test_prompt_case_says_what_it_was_told(gql: Gql, alice: TestUser, shared_dir: Path) -> None:
+    flow_id = await create_flow(gql, alice, load_case(shared_dir, "prompt").flow)
+    result = await run(gql, alice, flow_id, {"inputValue": "hello"})
+    assert [(o["componentId"], o["text"]) for o in result["outputs"]] == [
+        ("ChatOutput-p3", "You said: hello")
+    ]

@@ -17,7 +17,15 @@ from tests.conftest import TestUser
 from tests.graphql.conftest import Gql
 from tests.graphql.jobs_support import HANG_GUARD, GateState, gate_flow, registered_gate, wait_for_end
 from tests.graphql.test_run_flow import create_flow
-from tests.rest_compat.surfaces_support import TWEAK, TWEAKED, run_traces
+from tests.rest_compat.surfaces_support import (
+    BOOM,
+    TWEAK,
+    TWEAKED,
+    boom_flow,
+    registered_boom,
+    run_traces,
+    unsupported_flow,
+)
 
 
 @pytest.fixture
@@ -108,4 +116,45 @@ async def test_another_users_flow_is_not_found_and_nothing_runs(
     assert response["errors"][0]["extensions"]["code"] == "NOT_FOUND"
     run = await gql("RunFlow", {"flowId": flow_id, "input": {"inputValue": "x"}}, headers=bob.headers)
     assert run["data"]["runFlow"]["__typename"] == "NotFoundError"
+    assert await run_traces(services) == before
+
+
+CREATE_RESPONSE_WITH_ERROR = """
+mutation ($model: ID!, $input: String!) {
+  createResponse(model: $model, input: $input) { id status outputText error }
+}
+"""
+
+
+async def test_create_response_of_a_failed_run_says_why(gql: Gql, alice: TestUser) -> None:
+    with registered_boom():
+        flow_id = await create_flow(gql, alice, boom_flow())
+        body = await gql(CREATE_RESPONSE_WITH_ERROR, {"model": flow_id, "input": "x"}, headers=alice.headers)
+    answer = body["data"]["createResponse"]
+    assert (answer["status"], answer["outputText"]) == ("failed", "")
+    assert BOOM in answer["error"]
+
+
+async def test_create_response_that_completes_has_no_error(
+    gql: Gql, shared_dir: Path, alice: TestUser
+) -> None:
+    flow_id = await create_flow(gql, alice, load_case(shared_dir, "prompt").flow)
+    body = await gql(CREATE_RESPONSE_WITH_ERROR, {"model": flow_id, "input": "hello"}, headers=alice.headers)
+    answer = body["data"]["createResponse"]
+    assert (answer["status"], answer["outputText"], answer["error"]) == ("completed", "You said: hello", None)
+
+
+async def test_an_unsupported_component_is_refused_before_anything_is_stored(
+    gql: Gql, alice: TestUser, services: AppServices
+) -> None:
+    flow_id = await create_flow(gql, alice, unsupported_flow())
+    before = await run_traces(services)
+    for background in (False, True):
+        variables = {"flowId": flow_id, "inputs": {"ChatInput-u.input_value": "hi"}, "background": background}
+        result = (await gql("RunWorkflow", variables, headers=alice.headers))["data"]["runWorkflow"]
+        assert result["__typename"] == "ValidationError", result
+        assert "Mystery-1" in result["message"]
+    response = await gql("CreateResponse", {"model": flow_id, "input": "hi"}, headers=alice.headers)
+    assert response["data"] is None
+    assert response["errors"][0]["extensions"]["code"] == "UNSUPPORTED_COMPONENT"
     assert await run_traces(services) == before

@@ -61,6 +61,7 @@ UNAUTHENTICATED_BODIES = {
     ("POST", "/api/v1/responses"): _OPENAI_401,
     ("POST", "/api/v1/chat/completions"): _OPENAI_401,
     ("GET", "/api/v1/models"): _OPENAI_401,
+    ("GET", "/api/v1/models/{model_id}"): _OPENAI_401,
 }
 
 
