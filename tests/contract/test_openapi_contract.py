@@ -141,6 +141,9 @@ async def _seed(client: httpx.AsyncClient, user: TestUser) -> dict[str, str]:
     traces = await client.get("/api/v1/monitor/traces", params={"flow_id": flow_id}, headers=user.headers)
     if traces.status_code == 200 and traces.json().get("traces"):
         ids["trace_id"] = traces.json()["traces"][0]["id"]
+    server = await client.post("/api/v2/mcp/servers/contract", json={"command": "uvx"}, headers=user.headers)
+    if server.status_code == 200:  # issue 11: an MCP server config for /api/v2/mcp/servers/{server_name}
+        ids["server_name"] = "contract"
     return ids
 
 

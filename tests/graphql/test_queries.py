@@ -119,6 +119,13 @@ UNAUTHENTICATED_PROBES |= {
     "runWorkflow": 'mutation { runWorkflow(flowId: "x") { __typename } }',
     "createResponse": 'mutation { createResponse(model: "x", input: "y") { id } }',
 }
+#: The MCP fields (see tests/graphql/test_mcp.py).
+UNAUTHENTICATED_PROBES |= {
+    "projectMcpTools": '{ projectMcpTools(projectId: "' + str(uuid.uuid4()) + '") { name } }',
+    "updateProjectMcpSettings": 'mutation { updateProjectMcpSettings(projectId: "'
+    + str(uuid.uuid4())
+    + '", settings: []) { name } }',
+}
 #: Root fields marked public on purpose (see tests/graphql/test_jobs.py::test_public_build).
 PUBLIC_ROOT_FIELDS = {"publicJob", "buildPublicFlow"}
 #: A PUBLIC flow reads without credentials (see tests/graphql/test_flows_projects.py).

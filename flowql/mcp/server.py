@@ -1,0 +1,207 @@
+"""Each project as an MCP server over streamable HTTP (the official ``mcp`` SDK's low-level
+``Server``), at ``/api/v1/mcp/project/{project_id}/streamable``.
+
+``tools/list`` answers the project's flows with ``mcp_enabled``; ``tools/call`` runs one through
+the run resolver (:func:`flowql.resolvers.mcp_projects.call_project_tool`) and answers its output
+text, ``isError: true`` when the run fails. An unknown tool is a JSON-RPC "invalid params" error
+and runs nothing.
+
+Every HTTP request is authenticated before the SDK sees it (API key or access token, as on every
+route; the project's ``auth_settings`` decide, see :func:`~flowql.resolvers.mcp_projects.mcp_principal`)
+and served statelessly (JSON responses, no session kept between requests), so any number of
+server processes can answer and no background task outlives its request.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import mcp_types as types
+from mcp.server.context import ServerRequestContext
+from mcp.server.lowlevel.server import Server
+from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
+from mcp.shared.exceptions import MCPError
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
+
+from flowql import __version__
+from flowql.auth.csrf import check_csrf
+from flowql.auth.lookup import principal_from_credentials
+from flowql.context import Context
+from flowql.errors import DomainError, NotFound, Unauthenticated
+from flowql.resolvers import mcp_projects
+from flowql.rest_compat.errors import status_for
+from flowql.services import AppServices
+
+#: The path of a project's MCP endpoint (Langflow's ``streamable_http_url``).
+STREAMABLE_PATH = "/api/v1/mcp/project/{project_id}/streamable"
+#: Where the authenticated request's target is kept in the ASGI scope for the handlers.
+SCOPE_KEY = "flowql.mcp"
+#: The largest MCP request body (bytes).
+MAX_BODY = 4 * 1024 * 1024
+GLOBAL_VAR_PREFIX = "x-langflow-global-var-"
+
+
+@dataclass(frozen=True)
+class McpTarget:
+    """The project an MCP request addresses and the Context (as the project's owner) it runs in."""
+
+    ctx: Context
+    project_id: uuid.UUID
+
+
+def _target(ctx: ServerRequestContext[Any, Any]) -> McpTarget:
+    request = ctx.request
+    target = request.scope.get(SCOPE_KEY) if isinstance(request, Request) else None
+    if not isinstance(target, McpTarget):  # only reachable through mcp_endpoint
+        raise MCPError(types.INTERNAL_ERROR, "No project for this request")
+    return target
+
+
+async def _list_tools(
+    ctx: ServerRequestContext[Any, Any], params: types.PaginatedRequestParams | None
+) -> types.ListToolsResult:
+    target = _target(ctx)
+    try:
+        _, tools = await mcp_projects.list_project_tools(target.ctx, project_id=target.project_id)
+    except NotFound as exc:
+        raise MCPError(types.INVALID_PARAMS, exc.message) from None
+    return types.ListToolsResult(
+        tools=[types.Tool(name=t.name, description=t.description, input_schema=t.input_schema) for t in tools]
+    )
+
+
+async def _call_tool(
+    ctx: ServerRequestContext[Any, Any], params: types.CallToolRequestParams
+) -> types.CallToolResult:
+    target = _target(ctx)
+    try:
+        result = await mcp_projects.call_project_tool(
+            target.ctx, project_id=target.project_id, name=params.name, arguments=params.arguments
+        )
+    except NotFound as exc:
+        raise MCPError(types.INVALID_PARAMS, exc.message) from None
+    return types.CallToolResult(
+        content=[types.TextContent(type="text", text=result.text)], is_error=result.is_error
+    )
+
+
+def build_server() -> Server[Any]:
+    """The low-level MCP server shared by every project (the project comes with each request)."""
+    return Server(
+        "flowql",
+        version=__version__,
+        instructions="Each tool runs one flow of this FlowQL project.",
+        on_list_tools=_list_tools,
+        on_call_tool=_call_tool,
+    )
+
+
+_SERVER = build_server()
+
+
+def _error(exc: DomainError, status: int) -> JSONResponse:
+    return JSONResponse({"detail": exc.message}, status_code=status)
+
+
+async def _authenticate(request: Request, services: AppServices) -> Context:
+    """The Context of the caller's credentials (maybe without a principal). Raises
+    PermissionDenied for a cookie-only write from a foreign origin."""
+    headers = {k.lower(): v for k, v in request.headers.items()}
+    authorization = headers.get("authorization", "")
+    bearer = authorization[7:].strip() if authorization.lower().startswith("bearer ") else None
+    async with services.sessions() as session:
+        principal = await principal_from_credentials(
+            session,
+            services.settings.resolved_secret_key(),
+            bearer=bearer or None,
+            api_key=headers.get("x-api-key") or request.query_params.get("x-api-key"),
+            cookie_token=request.cookies.get("access_token_lf"),
+            key_usage=services.key_usage,
+        )
+    check_csrf(
+        principal,
+        method=request.method,
+        headers=headers,
+        server_origin=f"{request.url.scheme}://{request.url.netloc}",
+        allowed_origins=services.settings.allowed_origins,
+    )
+    global_vars = {
+        k[len(GLOBAL_VAR_PREFIX) :].upper(): v for k, v in headers.items() if k.startswith(GLOBAL_VAR_PREFIX)
+    }
+    return Context(
+        settings=services.settings,
+        sessions=services.sessions,
+        principal=principal,
+        global_vars=global_vars,
+        jobs=services.jobs,
+        key_usage=services.key_usage,
+    )
+
+
+async def mcp_endpoint(scope: Scope, receive: Receive, send: Send) -> None:
+    """The ASGI endpoint of ``/api/v1/mcp/project/{project_id}/streamable``: 401
+    ``{"detail": "Not authenticated"}`` without credentials (unless the project's auth is
+    ``none``), 404 for a project that is missing or not the caller's, else the MCP exchange,
+    run as the project's owner."""
+    request = Request(scope, receive)
+    services: AppServices = request.app.state.services
+    try:
+        ctx = await _authenticate(request, services)
+        try:
+            project_id = uuid.UUID(str(request.path_params.get("project_id")))
+        except ValueError:
+            if ctx.principal is None:
+                raise Unauthenticated("Not authenticated") from None
+            raise NotFound("Project not found") from None
+        principal = await mcp_projects.mcp_principal(ctx, project_id=project_id)
+    except DomainError as exc:
+        await _error(exc, status_for(exc))(scope, receive, send)
+        return
+    if request.method == "GET":  # no server-initiated stream: nothing would ever be sent on it
+        await JSONResponse(
+            {"detail": "Method Not Allowed: this MCP server sends no server-initiated messages"},
+            status_code=405,
+            headers={"Allow": "POST, DELETE"},
+        )(scope, receive, send)
+        return
+    owner_ctx = Context(
+        settings=ctx.settings,
+        sessions=ctx.sessions,
+        principal=principal,
+        global_vars=ctx.global_vars,
+        jobs=ctx.jobs,
+        key_usage=ctx.key_usage,
+    )
+    scope[SCOPE_KEY] = McpTarget(owner_ctx, project_id)
+    # Stateless: a fresh transport per request, its task group ending with the request.
+    manager = StreamableHTTPSessionManager(
+        app=_SERVER, stateless=True, json_response=True, max_request_body_size=MAX_BODY
+    )
+    async with manager.run():
+        await manager.handle_request(scope, receive, send)
+
+
+class _AsgiEndpoint:
+    """:func:`mcp_endpoint` as an ASGI app (Starlette calls a plain function with a Request)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await mcp_endpoint(scope, receive, send)
+
+
+def mcp_routes() -> list[Route]:
+    """The routes to add to the app: the MCP endpoint for GET, POST and DELETE. Stateless, it
+    answers GET (a server-initiated stream) and DELETE (ending a session) with 405 once the
+    caller is authenticated."""
+    return [
+        Route(
+            STREAMABLE_PATH,
+            endpoint=_AsgiEndpoint(),
+            methods=["GET", "POST", "DELETE"],
+            include_in_schema=False,
+        )
+    ]

@@ -1,0 +1,100 @@
+"""``/api/v2/mcp/servers``: the caller's MCP server configs, added, read, listed, updated and
+deleted by name; ``env`` and ``headers`` values masked in every answer; other users' configs
+invisible."""
+
+from __future__ import annotations
+
+import httpx
+from sqlalchemy import select
+
+from flowql.db.models import McpServer
+from flowql.services import AppServices
+from tests.conftest import TestUser
+
+BASE = "/api/v2/mcp/servers"
+STDIO = {"command": "uvx", "args": ["mcp-server-fetch"], "env": {"FETCH_TOKEN": "tok-123", "MODE": "fast"}}
+HTTP = {"url": "https://tools.example/mcp", "headers": {"Authorization": "Bearer hdr-456"}, "timeout": 30}
+MASKED_STDIO = {**STDIO, "env": {"FETCH_TOKEN": "*******", "MODE": "*******"}}
+MASKED_HTTP = {**HTTP, "headers": {"Authorization": "*******"}}
+
+
+async def _stored(services: AppServices, user: TestUser, name: str) -> dict[str, object] | None:
+    async with services.sessions() as session:
+        row = await session.scalar(
+            select(McpServer).where(McpServer.user_id == user.id, McpServer.name == name)
+        )
+    return None if row is None else row.config
+
+
+async def test_add_read_list_update_delete_with_secrets_masked(
+    client: httpx.AsyncClient, services: AppServices, alice: TestUser
+) -> None:
+    assert (await client.get(BASE, headers=alice.headers)).json() == []
+    r = await client.post(f"{BASE}/fetch", json=STDIO, headers=alice.headers)
+    assert r.status_code == 200, r.text
+    assert r.json() == {"mcpServers": {"fetch": MASKED_STDIO}}
+    r = await client.post(f"{BASE}/remote", json=HTTP, headers=alice.headers)
+    assert r.json() == {"mcpServers": {"fetch": MASKED_STDIO, "remote": MASKED_HTTP}}
+    assert "tok-123" not in r.text and "hdr-456" not in r.text
+    assert await _stored(services, alice, "remote") == HTTP
+
+    assert (await client.get(BASE, headers=alice.headers)).json() == ["fetch", "remote"]
+    r = await client.get(BASE, params={"action_count": "true"}, headers=alice.headers)
+    assert r.json() == [
+        {"name": "fetch", "mode": "STDIO", "toolsCount": None, "error": None},
+        {"name": "remote", "mode": "Streamable_HTTP", "toolsCount": None, "error": None},
+    ]
+    assert (await client.get(f"{BASE}/remote", headers=alice.headers)).json() == MASKED_HTTP
+
+    # A masked value sent back keeps the stored secret; a new value replaces it.
+    update = {
+        "command": "uvx",
+        "args": ["mcp-server-fetch", "--fast"],
+        "env": {"FETCH_TOKEN": "*******", "MODE": "slow"},
+    }
+    r = await client.patch(f"{BASE}/fetch", json=update, headers=alice.headers)
+    assert r.status_code == 200, r.text
+    assert r.json()["mcpServers"]["fetch"] == {**update, "env": {"FETCH_TOKEN": "*******", "MODE": "*******"}}
+    assert await _stored(services, alice, "fetch") == {
+        **update,
+        "env": {"FETCH_TOKEN": "tok-123", "MODE": "slow"},
+    }
+    # A masked value for a key that has none stored cannot be kept.
+    masked_new = {"command": "uvx", "env": {"NEW": "*******"}}
+    assert (await client.patch(f"{BASE}/fetch", json=masked_new, headers=alice.headers)).status_code == 422
+
+    r = await client.delete(f"{BASE}/fetch", headers=alice.headers)
+    assert r.json() == {"mcpServers": {"remote": MASKED_HTTP}}
+    assert await _stored(services, alice, "fetch") is None
+    r = await client.get(f"{BASE}/fetch", headers=alice.headers)
+    assert (r.status_code, r.json()) == (404, {"detail": "MCP server not found"})
+
+
+async def test_names_conflicts_and_bad_configs(client: httpx.AsyncClient, alice: TestUser) -> None:
+    assert (await client.post(f"{BASE}/fetch", json=STDIO, headers=alice.headers)).status_code == 200
+    r = await client.post(f"{BASE}/fetch", json=HTTP, headers=alice.headers)
+    assert (r.status_code, r.json()) == (409, {"detail": "An MCP server named 'fetch' already exists"})
+    for bad in (
+        {},
+        {"args": ["x"]},
+        {"command": 3},
+        {"command": "x", "args": "y"},
+        {"url": "u", "env": {"A": 1}},
+    ):
+        r = await client.post(f"{BASE}/other", json=bad, headers=alice.headers)
+        assert r.status_code == 422, bad
+    assert (await client.patch(f"{BASE}/missing", json=STDIO, headers=alice.headers)).status_code == 404
+    assert (await client.delete(f"{BASE}/missing", headers=alice.headers)).status_code == 404
+    assert (await client.get(BASE, headers=alice.headers)).json() == ["fetch"]
+
+
+async def test_configs_are_per_user(client: httpx.AsyncClient, alice: TestUser, bob: TestUser) -> None:
+    await client.post(f"{BASE}/fetch", json=STDIO, headers=alice.headers)
+    assert (await client.get(BASE, headers=bob.headers)).json() == []
+    assert (await client.get(f"{BASE}/fetch", headers=bob.headers)).status_code == 404
+    assert (await client.patch(f"{BASE}/fetch", json=HTTP, headers=bob.headers)).status_code == 404
+    assert (await client.delete(f"{BASE}/fetch", headers=bob.headers)).status_code == 404
+    # Bob may use the same name for his own config.
+    r = await client.post(f"{BASE}/fetch", json=HTTP, headers=bob.headers)
+    assert r.json() == {"mcpServers": {"fetch": MASKED_HTTP}}
+    assert (await client.get(f"{BASE}/fetch", headers=alice.headers)).json() == MASKED_STDIO
