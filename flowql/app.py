@@ -13,11 +13,16 @@ from flowql import __version__
 from flowql.db.migrate import migrate
 from flowql.jobs.recovery import end_orphaned_jobs
 from flowql.jobs.server_lock import acquire_server_lock
+from flowql.logs import AccessLog, install_logging, register_secrets
+from flowql.mcp.server import mcp_routes as mcp_routes_asgi
 from flowql.resolvers.auth import ensure_default_superuser
+from flowql.rest_compat import agentic as agentic_routes
 from flowql.rest_compat import auth, build, build_public, catalog, flows, health, monitor, run, run_surfaces
 from flowql.rest_compat import config as config_routes
 from flowql.rest_compat import files as file_routes
 from flowql.rest_compat import files_v2 as file_v2_routes
+from flowql.rest_compat import logs as log_routes
+from flowql.rest_compat import mcp as mcp_routes
 from flowql.rest_compat import projects as project_routes
 from flowql.rest_compat import users as user_routes
 from flowql.rest_compat.errors import install_error_handlers
@@ -36,6 +41,8 @@ def rest_routers() -> list[APIRouter]:
     routers = [
         module.router for module in (*modules, user_routes, config_routes, file_routes, file_v2_routes)
     ]
+    routers += [agentic_routes.router, log_routes.router]  # issue 12: assistant and logs
+    routers.append(mcp_routes.router)  # issue 11: projects as MCP servers, MCP server configs
     return [*routers, *run_surfaces.routers()]
 
 
@@ -56,6 +63,13 @@ def create_app(settings: Settings | None = None, services: AppServices | None = 
     """The application. ``services`` may be supplied (tests); otherwise the lifespan opens and
     migrates the database from ``settings`` and closes it on shutdown."""
     settings = settings or (services.settings if services else Settings())
+    # Every record (ours, uvicorn's, libraries') is redacted into the /logs buffer and stderr.
+    install_logging(
+        level=settings.log_level,
+        buffer_size=settings.log_buffer_size,
+        secrets=(settings.secret_key,),
+        database_url=settings.resolved_database_url,
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -77,6 +91,7 @@ def create_app(settings: Settings | None = None, services: AppServices | None = 
             async with svc.sessions() as session:
                 await ensure_default_superuser(session, settings)
         app.state.services = svc
+        register_secrets(settings.resolved_secret_key())
         try:
             yield
         finally:
@@ -99,10 +114,12 @@ def create_app(settings: Settings | None = None, services: AppServices | None = 
             allow_headers=["*"],
         )
     install_error_handlers(app)
+    app.add_middleware(AccessLog)
     run_surfaces.warn_at_start(settings)
     for router in rest_routers():
         app.include_router(router, responses=ERROR_RESPONSES)
     _tailor_openapi(app)
+    app.router.routes.extend(mcp_routes_asgi())  # each project's MCP endpoint (streamable HTTP)
     # GraphQL documents itself (introspection, schema.graphql); it is not part of the REST contract.
     app.include_router(graphql_router(settings), prefix="/graphql", include_in_schema=False)
     return app

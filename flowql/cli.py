@@ -110,7 +110,8 @@ def serve(
     refusal = run_async(_serving_refusal(settings))
     if refusal is not None:
         fail(refusal)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port)
+    # log_config=None: uvicorn keeps FlowQL's logging (redacted, into the /logs buffer).
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None)
 
 
 async def _serving_refusal(settings: Settings) -> str | None:

@@ -11,6 +11,8 @@ from strawberry.scalars import JSON
 from flowql.schema import accounts, job_fields, mutations, queries
 from flowql.schema import files as file_fields
 from flowql.schema import flows as flow_fields
+from flowql.schema import logs as log_fields
+from flowql.schema import mcp as mcp_fields
 from flowql.schema import monitor as monitor_fields
 from flowql.schema import workflows as workflow_fields
 from flowql.schema.flows import ProjectResult
@@ -22,6 +24,7 @@ from flowql.schema.types.files import DeleteResult, File, FileConnection
 from flowql.schema.types.flows import Flow, FlowConnection
 from flowql.schema.types.job_events import JobEvent
 from flowql.schema.types.jobs import Job
+from flowql.schema.types.mcp import McpTool
 from flowql.schema.types.monitor import (
     MessageConnection,
     SessionConnection,
@@ -151,6 +154,11 @@ class Query:
         resolver=monitor_fields.trace,
         description="The caller's trace with its span tree; null when it is missing or not yours "
         "(as REST GET /api/v1/monitor/traces/{trace_id}).",
+    )
+    project_mcp_tools: list[McpTool] = strawberry.field(
+        resolver=mcp_fields.project_mcp_tools,
+        description="The flows of the caller's project as tools of its MCP server, oldest first; enabledOnly "
+        "keeps the mcpEnabled ones (as REST GET /api/v1/mcp/project/{project_id}).",
     )
 
 
@@ -311,6 +319,12 @@ class Mutation:
         description="Delete your messages of a session (of one flow with flowId); deletedCount counts them "
         "(as REST DELETE /api/v1/monitor/messages/session/{session_id}).",
     )
+    update_project_mcp_settings: list[McpTool] = strawberry.mutation(
+        resolver=mcp_fields.update_project_mcp_settings,
+        description="Set mcpEnabled, actionName and actionDescription of flows of the caller's project and, "
+        "when given, its authSettings (masked secrets keep the stored ones); answers every flow's tool "
+        "(as REST PATCH /api/v1/mcp/project/{project_id}).",
+    )
     delete_traces: DeleteResult = strawberry.mutation(
         resolver=monitor_fields.delete_trace_list,
         description="Delete your traces of flowId and/or with ids, with their spans (as REST DELETE "
@@ -326,4 +340,9 @@ class Subscription:
         resolver=job_fields.job_events,
         description="A job's events: the stored ones after the cursor, then live ones; completes after "
         "BuildEnded.",
+    )
+    logs: AsyncGenerator[str, None] = strawberry.subscription(
+        resolver=log_fields.logs,
+        description="The server's log lines as they are logged, API keys, tokens and passwords redacted "
+        "(as REST GET /logs-stream). Superusers only.",
     )
