@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from flowql.context import Context
 from flowql.db.models import Flow, Project
 from flowql.errors import Conflict, FieldProblem, InvalidInput, NotFound
+from flowql.resolvers.auth_settings import merge_auth_settings
 from flowql.resolvers.files import delete_stored_files
 from flowql.resolvers.flow_db import (
     FLOW_NOT_FOUND,
@@ -44,7 +45,7 @@ from flowql.resolvers.flows import (
     encode_cursor,
     flow_filters,
 )
-from flowql.resolvers.input_checks import check_json, text_problem
+from flowql.resolvers.input_checks import text_problem
 from flowql.resolvers.users import default_project_id
 
 #: Name of a project uploaded without a name (a zip sent as the raw body, as the Python SDK does).
@@ -87,14 +88,10 @@ def _check_description(value: object) -> str | None:
     return value
 
 
-def _check_auth_settings(value: object) -> dict[str, Any] | None:
-    if value is None:
-        return None
-    if not isinstance(value, dict):
-        problem = "must be an object"
-        raise InvalidInput(f"auth_settings {problem}", [FieldProblem("auth_settings", problem)])
-    check_json(value, "auth_settings")
-    return value
+def _check_auth_settings(value: object, stored: dict[str, Any] | None = None) -> dict[str, Any] | None:
+    """Checked ``auth_settings`` (:func:`~flowql.resolvers.auth_settings.merge_auth_settings`: a
+    masked secret keeps ``stored``); ``None`` stays ``None``."""
+    return None if value is None else merge_auth_settings(value, stored)
 
 
 def _flow_ids(value: object, path: str) -> list[uuid.UUID]:
@@ -296,12 +293,12 @@ async def update_project(ctx: Context, *, project_id: uuid.UUID, values: dict[st
         changes["name"] = _check_name(values["name"])
     if "description" in values:
         changes["description"] = _check_description(values["description"])
-    if "auth_settings" in values:
-        changes["auth_settings"] = _check_auth_settings(values["auth_settings"])
     exact = _flow_ids(values["flows"], "flows") if "flows" in values else None
     added = _flow_ids(values.get("add_flows"), "add_flows")
     async with naming_lock(principal.user_id), ctx.sessions() as session:
         project = await _owned(session, principal.user_id, project_id)
+        if "auth_settings" in values:
+            changes["auth_settings"] = _check_auth_settings(values["auth_settings"], project.auth_settings)
         if "name" in changes and changes["name"] != project.name:
             await ensure_name_free(session, Project, principal.user_id, changes["name"], except_id=project.id)
         if "parent_id" in values:

@@ -12,8 +12,9 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from flowql.resolvers.auth_settings import mask_secrets
 from flowql.rest_compat.models import FlowCreateIn, FlowRead
 
 
@@ -56,7 +57,8 @@ class StarterProjectOut(BaseModel):
 
 
 class FolderRead(BaseModel):
-    """Langflow ``FolderRead`` (create, patch, and the ``folder`` of a paginated read)."""
+    """Langflow ``FolderRead`` (create, patch, and the ``folder`` of a paginated read); secrets in
+    ``auth_settings`` read as ``*******``."""
 
     model_config = ConfigDict(from_attributes=True)
 
@@ -65,6 +67,11 @@ class FolderRead(BaseModel):
     auth_settings: dict[str, Any] | None = None
     id: uuid.UUID
     parent_id: uuid.UUID | None = None
+
+    @field_validator("auth_settings")
+    @classmethod
+    def _masked(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        return mask_secrets(value)
 
 
 class FolderListRead(FolderRead):

@@ -385,3 +385,30 @@ async def test_folders_alias_refuses_dot_segments(client: httpx.AsyncClient) -> 
         r = await client.get(path)
         assert r.status_code == 404, (path, r.status_code, r.headers.get("location"))
         assert "location" not in r.headers
+
+
+async def test_auth_settings_secrets_are_masked_and_a_masked_value_keeps_the_secret(
+    client: httpx.AsyncClient, services: AppServices, alice: TestUser
+) -> None:
+    secret = {"auth_type": "apikey", "api_key": "sk-project-secret-123"}
+    created = await create_project(client, alice, name="secretive", auth_settings=secret)
+    assert created["auth_settings"] == {"auth_type": "apikey", "api_key": "*******"}
+    listed = (await client.get("/api/v1/projects/", headers=alice.headers)).json()
+    read = await read_project(client, alice, created["id"])
+    for body in (listed, read):
+        assert "sk-project-secret-123" not in json.dumps(body)
+
+    patch = {"auth_settings": {"auth_type": "apikey", "api_key": "*******"}, "description": "d"}
+    r = await client.patch(f"/api/v1/projects/{created['id']}", json=patch, headers=alice.headers)
+    assert r.status_code == 200, r.text
+    async with services.sessions() as session:
+        stored = await session.get(Project, uuid.UUID(created["id"]))
+    assert stored is not None and stored.auth_settings == secret
+
+    bad = {"auth_settings": {"auth_type": "apikey", "not_a_setting": "x"}}
+    r = await client.patch(f"/api/v1/projects/{created['id']}", json=bad, headers=alice.headers)
+    assert r.status_code == 422, r.text
+
+    gql = {"query": f'{{ project(id: "{created["id"]}") {{ authSettings }} }}'}
+    r = await client.post("/graphql", json=gql, headers=alice.headers)
+    assert r.json()["data"]["project"]["authSettings"] == {"auth_type": "apikey", "api_key": "*******"}

@@ -9,6 +9,7 @@ from typing import Any
 import strawberry
 from strawberry.scalars import JSON
 
+from flowql.resolvers.auth_settings import mask_secrets
 from flowql.resolvers.projects import ProjectFlowsKey
 from flowql.schema.context import Info
 from flowql.schema.records import ProjectRecord
@@ -70,8 +71,8 @@ class Project:
 
     @classmethod
     def from_record(cls, project: ProjectRecord) -> Project:
-        """Shape a stored project."""
-        auth_settings: Any = project.auth_settings
+        """Shape a stored project (secrets in ``auth_settings`` masked)."""
+        auth_settings: Any = mask_secrets(project.auth_settings)
         return cls(
             id=strawberry.ID(str(project.id)),
             name=project.name,
