@@ -15,13 +15,13 @@ from flowql.engine.components import ComponentRegistry, ComponentResult, registr
 from flowql.engine.components.base import Component
 from flowql.engine.components.control import LoopingComponent, RoutedResult
 from flowql.engine.context import ComponentContext, SourceInfo
-from flowql.engine.graph import FlowGraph, Vertex, parse_flow
-from flowql.engine.plan import Plan, make_plan
+from flowql.engine.graph import FlowGraph, Vertex
+from flowql.engine.plan import Plan
+from flowql.engine.prepare import prepare_run
 from flowql.engine.records import field_inputs, vertex_record
-from flowql.engine.tweaks import apply_input_value, apply_tweaks
 from flowql.engine.types import EngineServices, RunOutcome, RunRequest, VertexOutput, VertexStatus, utcnow
 from flowql.engine.values import to_text
-from flowql.errors import ComponentError, ComponentFailure, DomainError, FieldProblem, InvalidInput
+from flowql.errors import ComponentError, ComponentFailure, DomainError
 
 
 async def run_flow(
@@ -51,23 +51,7 @@ async def run_flow(
     started = time.perf_counter()
     comps = components if components is not None else registry
     try:
-        graph = parse_flow(flow_data)
-        plan = make_plan(
-            graph,
-            comps,
-            start_component_id=request.start_component_id,
-            stop_component_id=request.stop_component_id,
-        )
-        if request.output_component is not None and request.output_component not in graph.vertices:
-            message = f"output_component '{request.output_component}' is not a component of this flow"
-            raise InvalidInput(message, [FieldProblem("output_component", message)])
-        apply_tweaks(graph, request.tweaks, comps)
-        apply_input_value(graph, request.input_value, request.input_type, comps)
-        for vertex_id in plan.to_run:
-            vertex = graph.vertices[vertex_id]
-            component = comps.get(vertex.type)
-            assert component is not None  # checked by make_plan
-            component.check(vertex)
+        graph, plan = prepare_run(flow_data, request, comps)
         await services.emit(events.vertices_sorted(plan.layers[0] if plan.layers else [], plan.to_run))
         await services.emit(events.build_start())
         ran = await _Run(graph, plan, request, services, comps).execute()

@@ -12,10 +12,7 @@ from sqlalchemy import select
 from flowql import engine
 from flowql.context import Context
 from flowql.db.models import Flow
-from flowql.engine.components import registry
-from flowql.engine.graph import parse_flow
-from flowql.engine.plan import make_plan
-from flowql.engine.tweaks import apply_input_value, apply_tweaks
+from flowql.engine.prepare import prepare_run
 from flowql.engine.types import EngineServices, EventSink, InputType, OutputType, RunOutcome, RunRequest
 from flowql.errors import FieldProblem, InvalidInput, NotFound
 from flowql.resolvers.engine_files import data_access, engine_files
@@ -126,25 +123,9 @@ def preflight(graph: dict[str, Any], request: RunRequest) -> None:
     Raises InvalidInput for a graph that does not parse, a cycle, an unknown start / stop /
     ``output_component`` id, a tweak that does not fit (named), a bad field value a component
     checks up front; UnsupportedComponent (node id and type) for a component FlowQL does not
-    implement among those that would run. Mirrors the first steps of
-    :func:`flowql.engine.run_flow` on a private copy of ``graph``."""
-    parsed = parse_flow(graph)
-    plan = make_plan(
-        parsed,
-        registry,
-        start_component_id=request.start_component_id,
-        stop_component_id=request.stop_component_id,
-    )
-    if request.output_component is not None and request.output_component not in parsed.vertices:
-        message = f"output_component '{request.output_component}' is not a component of this flow"
-        raise InvalidInput(message, [FieldProblem("output_component", message)])
-    apply_tweaks(parsed, request.tweaks, registry)
-    apply_input_value(parsed, request.input_value, request.input_type, registry)
-    for vertex_id in plan.to_run:
-        vertex = parsed.vertices[vertex_id]
-        component = registry.get(vertex.type)
-        if component is not None:
-            component.check(vertex)
+    implement among those that would run.
+    Delegates to :func:`flowql.engine.prepare.prepare_run`."""
+    prepare_run(graph, request)
 
 
 def check_run_params(params: RunParams) -> None:
