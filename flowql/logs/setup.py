@@ -101,24 +101,28 @@ def render_line(event: dict[str, Any]) -> str:
     return f"{line}\n{exception}" if exception else line
 
 
+def _formatter(renderer: Any) -> structlog.stdlib.ProcessorFormatter:
+    """Both handlers' formatter: stdlib and structlog records alike get exception text,
+    redaction, then ``renderer``."""
+    return structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=_pre_chain(),
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            structlog.processors.format_exc_info,
+            _stack_to_text,
+            _redactor,
+            renderer,
+        ],
+    )
+
+
 class _BufferHandler(logging.Handler):
     """Stores each record, processed and redacted, in the ring buffer."""
 
     def __init__(self) -> None:
         super().__init__()
         setattr(self, _MARK, True)
-        self.setFormatter(
-            structlog.stdlib.ProcessorFormatter(
-                foreign_pre_chain=_pre_chain(),
-                processors=[
-                    structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-                    structlog.processors.format_exc_info,
-                    _stack_to_text,
-                    _redactor,
-                    structlog.processors.JSONRenderer(default=str),
-                ],
-            )
-        )
+        self.setFormatter(_formatter(structlog.processors.JSONRenderer(default=str)))
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
@@ -142,18 +146,7 @@ class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
     def __init__(self) -> None:
         super().__init__()
         setattr(self, _MARK, True)
-        self.setFormatter(
-            structlog.stdlib.ProcessorFormatter(
-                foreign_pre_chain=_pre_chain(),
-                processors=[
-                    structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-                    structlog.processors.format_exc_info,
-                    _stack_to_text,
-                    _redactor,
-                    _console_renderer(),
-                ],
-            )
-        )
+        self.setFormatter(_formatter(_console_renderer()))
 
     @property
     def stream(self) -> Any:
