@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import update
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from flowql.db.base import utcnow
@@ -153,6 +153,8 @@ class EventWriter:
                         )
                     )
                 await session.commit()
+        except IntegrityError:
+            # The job was deleted with its flow; live watchers still get the events.
+            log.warning("job %s was deleted with its flow; its events are not stored", self.job_id)
         except SQLAlchemyError:
-            # The job may have been deleted with its flow; live watchers still get the events.
             log.exception("could not store the events of job %s", self.job_id)

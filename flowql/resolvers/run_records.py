@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from flowql import engine
@@ -136,6 +136,8 @@ class RunRecorder:
                 await session.flush()  # the trace before its spans
                 session.add_all(rows[1:])
                 await session.commit()
+        except IntegrityError:
+            log.warning("the flow of run %s was deleted while it ran; no records stored", request.run_id)
         except SQLAlchemyError:
             log.exception("could not store the records of run %s", request.run_id)
 
