@@ -91,6 +91,10 @@ class Settings(BaseSettings):
     #: Where ``POST /api/v1/mcp/project/{id}/install`` writes MCP client configs (one fixed
     #: subfolder per client); default ``data_dir/mcp_clients``.
     mcp_config_dir: Path | None = None
+    #: The URL clients reach FlowQL at (``FLOWQL_PUBLIC_URL``, e.g. ``https://flowql.example``):
+    #: the base of the MCP URLs that ``composer-url`` answers and ``install`` writes; default
+    #: ``http://{host}:{port}``. Never taken from a request's Host header.
+    public_url: str | None = None
     access_token_minutes: int = 60
     refresh_token_minutes: int = 60 * 24 * 7
     host: str = "127.0.0.1"
@@ -131,6 +135,11 @@ class Settings(BaseSettings):
         """The folder MCP client configs are installed under: ``mcp_config_dir`` or
         ``data_dir/mcp_clients``."""
         return self.mcp_config_dir or self.data_dir / "mcp_clients"
+
+    @property
+    def resolved_public_url(self) -> str:
+        """``public_url`` without a trailing ``/``, else ``http://{host}:{port}``."""
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
     def resolved_secret_key(self) -> str:
         """The JWT signing key: configured, else generated once and kept in ``data_dir/secret_key``."""

@@ -14,8 +14,10 @@ server processes can answer and no background task outlives its request.
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass
+from http import HTTPStatus
 from typing import Any
 
 import mcp_types as types
@@ -26,7 +28,7 @@ from mcp.shared.exceptions import MCPError
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from flowql import __version__
 from flowql.auth.csrf import check_csrf
@@ -44,6 +46,72 @@ SCOPE_KEY = "flowql.mcp"
 #: The largest MCP request body (bytes).
 MAX_BODY = 4 * 1024 * 1024
 GLOBAL_VAR_PREFIX = "x-langflow-global-var-"
+#: Methods the endpoint answers 405 (``Allow: POST``), with why.
+NOT_ALLOWED = {
+    "GET": "this MCP server sends no server-initiated messages",
+    "DELETE": "this MCP server keeps no sessions",
+}
+#: Longest SDK error text passed on as a ``detail``.
+DETAIL_MAX = 200
+#: Headers of an SDK error answer that :class:`_JsonErrors` rewrites.
+_REWRITTEN = (b"content-type", b"content-length")
+
+
+def _safe_error(payload: object) -> object:
+    """A JSON error answer of the SDK without anything that may echo the request: a JSON-RPC
+    error loses ``data``, and a validation message (which dumps the input) becomes
+    "Invalid JSON-RPC message"."""
+    if not isinstance(payload, dict) or not isinstance(payload.get("error"), dict):
+        return payload
+    error = {k: v for k, v in payload["error"].items() if k in ("code", "message")}
+    message = error.get("message")
+    if not isinstance(message, str) or "input_value=" in message or len(message) > DETAIL_MAX:
+        error["message"] = "Invalid JSON-RPC message"
+    return {**payload, "error": error}
+
+
+class _JsonErrors:
+    """An ASGI ``send`` that passes answers below 400 through and turns the SDK's error answers
+    into JSON with the same status: plain text becomes ``{"detail": <text>}`` (the SDK's fixed
+    texts; anything long or odd becomes the status phrase), JSON-RPC errors go through
+    :func:`_safe_error`."""
+
+    def __init__(self, send: Send) -> None:
+        self._send = send
+        self._start: Message | None = None
+        self._body = bytearray()
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.start" and int(message["status"]) >= 400:
+            self._start = message
+            return
+        if self._start is None or message["type"] != "http.response.body":
+            await self._send(message)
+            return
+        self._body += message.get("body", b"")
+        if message.get("more_body", False):
+            return
+        status = int(self._start["status"])
+        headers = [(k, v) for k, v in self._start.get("headers", []) if k.lower() not in _REWRITTEN]
+        body = json.dumps(self._payload(status, self._start.get("headers", []))).encode()
+        headers += [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+        await self._send({"type": "http.response.start", "status": status, "headers": headers})
+        await self._send({"type": "http.response.body", "body": body})
+
+    def _payload(self, status: int, headers: list[tuple[bytes, bytes]]) -> object:
+        types_ = [v for k, v in headers if k.lower() == b"content-type"]
+        text = bytes(self._body).decode("utf-8", "replace")
+        if types_ and types_[0].split(b";")[0].strip() == b"application/json":
+            try:
+                return _safe_error(json.loads(text))
+            except ValueError:
+                pass
+        if not text or len(text) > DETAIL_MAX or not text.isprintable():
+            try:
+                text = HTTPStatus(status).phrase
+            except ValueError:
+                text = "Error"
+        return {"detail": text}
 
 
 @dataclass(frozen=True)
@@ -146,8 +214,9 @@ async def _authenticate(request: Request, services: AppServices) -> Context:
 async def mcp_endpoint(scope: Scope, receive: Receive, send: Send) -> None:
     """The ASGI endpoint of ``/api/v1/mcp/project/{project_id}/streamable``: 401
     ``{"detail": "Not authenticated"}`` without credentials (unless the project's auth is
-    ``none``), 404 for a project that is missing or not the caller's, else the MCP exchange,
-    run as the project's owner."""
+    ``none``), 404 for a project that is missing or not the caller's, 405 for GET and DELETE,
+    else the MCP exchange, run as the project's owner; the SDK's refusals (413, 400, 406, ...)
+    are JSON (:class:`_JsonErrors`)."""
     request = Request(scope, receive)
     services: AppServices = request.app.state.services
     try:
@@ -162,11 +231,11 @@ async def mcp_endpoint(scope: Scope, receive: Receive, send: Send) -> None:
     except DomainError as exc:
         await _error(exc, status_for(exc))(scope, receive, send)
         return
-    if request.method == "GET":  # no server-initiated stream: nothing would ever be sent on it
+    if request.method in NOT_ALLOWED:  # stateless: no server-initiated stream, no session to end
         await JSONResponse(
-            {"detail": "Method Not Allowed: this MCP server sends no server-initiated messages"},
+            {"detail": f"Method Not Allowed: {NOT_ALLOWED[request.method]}"},
             status_code=405,
-            headers={"Allow": "POST, DELETE"},
+            headers={"Allow": "POST"},
         )(scope, receive, send)
         return
     owner_ctx = Context(
@@ -183,7 +252,7 @@ async def mcp_endpoint(scope: Scope, receive: Receive, send: Send) -> None:
         app=_SERVER, stateless=True, json_response=True, max_request_body_size=MAX_BODY
     )
     async with manager.run():
-        await manager.handle_request(scope, receive, send)
+        await manager.handle_request(scope, receive, _JsonErrors(send))
 
 
 class _AsgiEndpoint:
@@ -195,8 +264,8 @@ class _AsgiEndpoint:
 
 def mcp_routes() -> list[Route]:
     """The routes to add to the app: the MCP endpoint for GET, POST and DELETE. Stateless, it
-    answers GET (a server-initiated stream) and DELETE (ending a session) with 405 once the
-    caller is authenticated."""
+    answers GET (a server-initiated stream) and DELETE (ending a session) with 405 ``{"detail"}``
+    and ``Allow: POST`` once the caller is authenticated."""
     return [
         Route(
             STREAMABLE_PATH,

@@ -3,7 +3,8 @@ its secrets masked.
 
 Secrets (``oauth_client_secret``, ``api_key``, any ``*_secret``/``*_key``/``*password``/``*token``)
 read as :data:`MASK` in every answer (REST projects and MCP routes, GraphQL); a masked value sent
-back keeps the stored secret.
+back keeps the stored secret. ``api_key`` is kept for Langflow compatibility and grants nothing:
+the project's MCP endpoint takes its owner's API keys and access tokens.
 """
 
 from __future__ import annotations

@@ -4,7 +4,9 @@ run resolver.
 
 Mirrors Langflow's ``/api/v1/mcp/project/{project_id}`` routes. A tool is named by the flow's
 ``action_name`` when that is a valid MCP tool name, else by a slug of it or of the flow's name;
-a name two flows would share gets ``_2``, ``_3``, ... in flow age order. Its description is the
+names are given among enabled flows first: an explicit name is the tool's name (the oldest of two
+enabled flows sharing one keeps it), generated names get ``_2``, ``_3``, ... (at most 128
+characters). Its description is the
 flow's ``action_description``, else its description, else its name. Secrets in ``auth_settings``
 (``oauth_client_secret``, ``api_key``, any ``*_secret``/``*_key``/``*password``) are answered as
 :data:`MASK`; a masked value sent back keeps the stored secret.
@@ -24,11 +26,13 @@ from flowql.context import Context
 from flowql.db.models import Flow, Project, User
 from flowql.errors import Conflict, DomainError, FieldProblem, InvalidInput, NotFound, Unauthenticated
 from flowql.resolvers.auth_settings import auth_type, merge_auth_settings
-from flowql.resolvers.flow_db import FLOW_NOT_FOUND, PROJECT_NOT_FOUND
+from flowql.resolvers.flow_db import FLOW_NOT_FOUND, PROJECT_NOT_FOUND, naming_lock
 from flowql.resolvers.flow_jobs import outcome_text
 from flowql.resolvers.input_checks import text_problem
 from flowql.resolvers.runs import RunParams, run_flow
 
+#: Longest MCP tool name.
+TOOL_NAME_MAX = 128
 #: A valid MCP tool name (the MCP spec's characters and length).
 TOOL_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,128}$")
 #: Longest slug made from a flow name.
@@ -93,21 +97,54 @@ class McpTool:
     input_schema: dict[str, Any]
 
 
-def project_tools(flows: list[Flow]) -> list[McpTool]:
-    """The tools of a project's flows (oldest first), names made unique in that order."""
-    taken: set[str] = set()
-    tools: list[McpTool] = []
+def _suffixed(base: str, n: int) -> str:
+    """``base_n``, ``base`` shortened so the result stays a valid (at most 128 characters) name."""
+    suffix = f"_{n}"
+    return base[: TOOL_NAME_MAX - len(suffix)] + suffix
+
+
+def _assign_names(flows: list[Flow], taken: set[str]) -> dict[uuid.UUID, str]:
+    """Names for ``flows`` (oldest first) avoiding ``taken`` (updated): first every explicit
+    valid ``action_name`` (the oldest flow keeps a shared one), then generated names (a slug of
+    the action name or flow name, or a shared explicit name) with the first free ``_2``, ``_3``."""
+    names: dict[uuid.UUID, str] = {}
     for flow in flows:
+        wanted = flow.action_name or ""
+        if TOOL_NAME.match(wanted) and wanted not in taken:
+            names[flow.id] = wanted
+            taken.add(wanted)
+    for flow in flows:
+        if flow.id in names:
+            continue
         wanted = flow.action_name or ""
         base = wanted if TOOL_NAME.match(wanted) else tool_slug(wanted or flow.name)
         name, n = base, 1
         while name in taken:
             n += 1
-            name = f"{base}_{n}"
+            name = _suffixed(base, n)
+        names[flow.id] = name
         taken.add(name)
-        description = flow.action_description or flow.description or flow.name
-        tools.append(McpTool(flow, name, description, bool(flow.mcp_enabled), input_schema(flow)))
-    return tools
+    return names
+
+
+def project_tools(flows: list[Flow]) -> list[McpTool]:
+    """The tools of a project's flows, in the order given (oldest first). Enabled flows are
+    named first, among themselves: an explicit valid ``action_name`` is the tool's name (the
+    oldest enabled flow keeps a name two share); generated names get ``_2``, ``_3``, ... Disabled
+    flows then get the names they are shown with, avoiding the enabled ones."""
+    taken: set[str] = set()
+    names = _assign_names([f for f in flows if f.mcp_enabled], taken)
+    names |= _assign_names([f for f in flows if not f.mcp_enabled], taken)
+    return [
+        McpTool(
+            flow,
+            names[flow.id],
+            flow.action_description or flow.description or flow.name,
+            bool(flow.mcp_enabled),
+            input_schema(flow),
+        )
+        for flow in flows
+    ]
 
 
 async def _owned_project(ctx: Context, project_id: uuid.UUID) -> tuple[Project, list[Flow]]:
@@ -133,8 +170,7 @@ async def list_project_tools(
 ) -> tuple[Project, list[McpTool]]:
     """The caller's project and its tools: its flows (components left out) oldest first, only
     those with ``mcp_enabled`` unless ``enabled_only`` is false (Langflow
-    ``GET /api/v1/mcp/project/{project_id}?mcp_enabled=``). Names are made unique over all the
-    project's flows, so a tool keeps its name whichever flows are enabled.
+    ``GET /api/v1/mcp/project/{project_id}?mcp_enabled=``), named by :func:`project_tools`.
     Raises Unauthenticated, NotFound("Project not found")."""
     project, flows = await _owned_project(ctx, project_id)
     tools = project_tools(flows)
@@ -179,6 +215,17 @@ def _check_setting(index: int, setting: dict[str, Any]) -> tuple[uuid.UUID, dict
     return flow_id, changes
 
 
+def _clashes(flows: list[Flow]) -> set[tuple[str, frozenset[uuid.UUID]]]:
+    """Every pair of enabled flows sharing an explicit ``action_name``, with that name."""
+    enabled = [f for f in flows if f.mcp_enabled and f.action_name]
+    return {
+        (a.action_name, frozenset((a.id, b.id)))
+        for i, a in enumerate(enabled)
+        for b in enabled[i + 1 :]
+        if a.action_name and a.action_name == b.action_name
+    }
+
+
 async def update_project_mcp_settings(
     ctx: Context,
     *,
@@ -191,11 +238,13 @@ async def update_project_mcp_settings(
     ``PATCH /api/v1/mcp/project/{project_id}``). Each entry names a flow ``id`` of the project;
     ``mcp_enabled`` (null: unchanged), ``action_name`` and ``action_description`` change when
     present (null clears); ``name``/``description`` are ignored, as Langflow does. All or
-    nothing. Returns the project and all its tools.
+    nothing; the check and the change hold the owner's naming lock (no two PATCHes race).
+    Returns the project and all its tools.
 
     Raises Unauthenticated, NotFound("Project not found"), NotFound("Flow not found") for an id
     that is not a flow of this project, InvalidInput (bad entry or auth_settings), Conflict when
-    two enabled flows of the project would have the same ``action_name``.
+    the change makes two enabled flows of the project share an ``action_name`` (a clash already
+    stored, e.g. through the flows API, blocks nothing else; :func:`project_tools` names it).
     """
     principal = ctx.require_principal()
     if not isinstance(settings, list):
@@ -208,7 +257,7 @@ async def update_project_mcp_settings(
             )
         flow_id, changes = _check_setting(i, entry)
         checked.setdefault(flow_id, {}).update(changes)
-    async with ctx.sessions() as session:
+    async with naming_lock(principal.user_id), ctx.sessions() as session:
         project = await session.scalar(
             select(Project).where(Project.id == project_id, Project.user_id == principal.user_id)
         )
@@ -228,13 +277,13 @@ async def update_project_mcp_settings(
         by_id = {f.id: f for f in flows}
         if any(flow_id not in by_id for flow_id in checked):
             raise NotFound(FLOW_NOT_FOUND)
+        before = _clashes(flows)
         for flow_id, changes in checked.items():
             for key, value in changes.items():
                 setattr(by_id[flow_id], key, value)
-        explicit = [f.action_name for f in flows if f.mcp_enabled and f.action_name]
-        clash = sorted({n for n in explicit if explicit.count(n) > 1})
-        if clash:
-            raise Conflict(f"Action name '{clash[0]}' is used by two enabled flows of this project")
+        new = sorted(name for name, _ in _clashes(flows) - before)
+        if new:
+            raise Conflict(f"Action name '{new[0]}' is used by two enabled flows of this project")
         if set_auth:
             project.auth_settings = (
                 None if auth_settings is None else merge_auth_settings(auth_settings, project.auth_settings)

@@ -2,22 +2,28 @@
 update, delete, by name; one row per (user, name).
 
 A config is Langflow's ``MCPServerConfig``: ``command``, ``args``, ``env``, ``headers``, ``url``
-plus any extra keys, stored as given. Answers go through :func:`masked_config`: every value of
-``env`` and ``headers`` and every secret-named extra key reads :data:`MASK`; a masked value sent
-back in an update keeps the stored one. FlowQL never connects to these servers.
+plus any extra keys (at most 64 KiB of JSON), stored as given. Answers go through
+:func:`masked_config`: every value of ``env`` and ``headers``, secret-named keys at any depth,
+secrets in ``args`` and URLs, and credential-shaped strings read :data:`MASK`; a masked value
+sent back in an update keeps the stored one (wherever it was masked). FlowQL never connects to
+these servers.
 """
 
 from __future__ import annotations
 
+import json
+import re
+import unicodedata
 import uuid
 from typing import Any
+from urllib.parse import unquote, urlsplit, urlunsplit
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from flowql.context import Context
 from flowql.db.models import McpServer
-from flowql.errors import Conflict, FieldProblem, InvalidInput, NotFound
+from flowql.errors import Conflict, FieldProblem, InvalidInput, NotFound, TooLarge
 from flowql.resolvers.auth_settings import MASK, is_secret_key
 from flowql.resolvers.input_checks import check_json, text_problem
 
@@ -26,20 +32,174 @@ NAME_MAX = 255
 #: Largest number of servers one user keeps.
 MAX_SERVERS = 200
 SECRET_MAPS = ("env", "headers")
+#: Largest config, as JSON text.
+MAX_CONFIG_CHARS = 64 * 1024
+
+
+#: Values that look like credentials wherever they appear (OpenAI-style ``sk-...``, GitHub,
+#: Slack and AWS key shapes) and ``Bearer``/``Basic``/``Token`` authorization values.
+SECRET_SHAPE = re.compile(
+    r"(?<![A-Za-z0-9])(sk-[A-Za-z0-9_-]{8,}|gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}"
+    r"|xox[abprs]-[A-Za-z0-9-]{10,}|AKIA[0-9A-Z]{16})|^\s*(bearer|basic|token)\s+\S",
+    re.IGNORECASE,
+)
+#: Names (of keys, flags, headers, query parameters) whose values are secrets, besides
+#: :func:`~flowql.resolvers.auth_settings.is_secret_key`'s.
+SECRET_NAMES = frozenset(
+    {
+        "key",
+        "token",
+        "secret",
+        "password",
+        "pass",
+        "passwd",
+        "pwd",
+        "auth",
+        "authorization",
+        "proxy_authorization",
+        "cookie",
+        "credential",
+        "credentials",
+        "sig",
+        "signature",
+    }
+)
+#: Flags whose next argument is a header (``Name: value``, or ``Name`` then ``value``).
+HEADER_FLAGS = frozenset({"--headers", "--header", "-H"})
+#: Flags whose next argument is ``NAME=value`` of an environment variable.
+ENV_FLAGS = frozenset({"-e", "--env"})
+
+
+def _secret_name(name: str) -> bool:
+    """Whether a key, flag, header or query parameter named ``name`` holds a secret."""
+    normal = name.strip().lstrip("-").lower().replace("-", "_")
+    return is_secret_key(normal) or normal in SECRET_NAMES
+
+
+def _mask_url(text: str) -> str:
+    """``text`` with a URL's password and secret-named query values as :data:`MASK`."""
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return text
+    if not parts.scheme or not parts.netloc:
+        return text
+    netloc = parts.netloc
+    userinfo, at, hostport = netloc.rpartition("@")
+    if at and ":" in userinfo:
+        netloc = f"{userinfo.split(':', 1)[0]}:{MASK}@{hostport}"
+    query = "&".join(
+        f"{name}={MASK}" if value and _secret_name(unquote(name)) else f"{name}{sep}{value}"
+        for name, sep, value in (item.partition("=") for item in parts.query.split("&"))
+    )
+    if netloc == parts.netloc and query == parts.query:
+        return text  # nothing secret: exactly as stored
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def _mask_text(text: str) -> str:
+    """:data:`MASK` for a credential-shaped text, else :func:`_mask_url`."""
+    return MASK if SECRET_SHAPE.search(text) else _mask_url(text)
+
+
+def _mask_header(text: str) -> str:
+    """``Name: value`` (or ``Name=value``) → ``Name: *******``; a bare name stays."""
+    for sep in (":", "="):
+        name, found, _ = text.partition(sep)
+        if found:
+            return f"{name}{sep}{' ' if sep == ':' else ''}{MASK}"
+    return text
+
+
+def _mask_args(args: list[Any]) -> list[Any]:
+    """Command arguments as answers show them: the value after a secret-named flag
+    (``--token x``, ``--api-key=x``), header values after ``--headers``/``--header``/``-H``,
+    values of ``-e NAME=value``, credential-shaped values, URL passwords and secret query
+    values."""
+    shown: list[Any] = []
+    expect: str | None = None  # what the previous arguments say this one is
+    for arg in args:
+        if not isinstance(arg, str):
+            shown.append(arg)
+            expect = None
+            continue
+        if expect == "value" and arg.startswith("--"):  # a flag without a value came before
+            expect = None
+        if expect == "value":
+            shown.append(MASK)
+            expect = None
+        elif expect == "header":
+            masked = _mask_header(arg)
+            shown.append(masked)
+            expect = None if masked != arg else "value"
+        elif expect == "env":
+            name, found, _ = arg.partition("=")
+            shown.append(f"{name}={MASK}" if found else arg)
+            expect = None
+        elif arg in HEADER_FLAGS or arg in ENV_FLAGS:
+            shown.append(arg)
+            expect = "header" if arg in HEADER_FLAGS else "env"
+        elif arg.startswith("-") and "=" in arg and _secret_name(arg.split("=", 1)[0]):
+            shown.append(f"{arg.split('=', 1)[0]}={MASK}")
+        elif arg.startswith("-") and _secret_name(arg):
+            shown.append(arg)
+            expect = "value"
+        else:
+            shown.append(_mask_text(arg))
+    return shown
+
+
+def _mask(key: str | None, value: Any) -> Any:
+    """``value`` (found under ``key``) as answers show it; see :func:`masked_config`."""
+    if isinstance(value, dict):
+        if key in SECRET_MAPS:
+            return {k: MASK for k in value}
+        return {k: _mask(k, v) for k, v in value.items()}
+    if isinstance(value, list):
+        return _mask_args(value) if key == "args" else [_mask(None, v) for v in value]
+    if key is not None and _secret_name(key) and value not in (None, "", False):
+        return MASK
+    return _mask_text(value) if isinstance(value, str) else value
 
 
 def masked_config(config: dict[str, Any]) -> dict[str, Any]:
-    """``config`` as answers show it: ``env`` and ``headers`` values and secret-named extra keys
-    (:func:`~flowql.resolvers.auth_settings.is_secret_key`) replaced by :data:`MASK`."""
-    shown: dict[str, Any] = {}
-    for key, value in config.items():
-        if key in SECRET_MAPS and isinstance(value, dict):
-            shown[key] = {k: MASK for k in value}
-        elif key not in SECRET_MAPS and is_secret_key(key) and value not in (None, ""):
-            shown[key] = MASK
-        else:
-            shown[key] = value
+    """``config`` as answers show it, at any depth: every value of an ``env`` or ``headers``
+    object, every secret-named key's value (:func:`_secret_name`), secrets in ``args``
+    (:func:`_mask_args`), URL passwords and secret-named query values, and credential-shaped
+    strings (:data:`SECRET_SHAPE`) read :data:`MASK`."""
+    shown: dict[str, Any] = _mask(None, config)
     return shown
+
+
+def _restore(given: Any, stored: Any, shown: Any, path: str) -> Any:
+    """``given`` with every text holding :data:`MASK` replaced by the stored value at the same
+    place, when the stored config shows exactly that text there (``shown``); InvalidInput
+    naming ``path`` otherwise."""
+    if isinstance(given, str) and MASK in given:
+        if isinstance(shown, str) and shown == given:
+            return stored
+        raise _problem(path or "body", "a masked value can only keep a value already stored")
+    if isinstance(given, dict):
+        return {
+            k: _restore(
+                v,
+                stored.get(k) if isinstance(stored, dict) else None,
+                shown.get(k) if isinstance(shown, dict) else None,
+                f"{path}.{k}" if path else str(k),
+            )
+            for k, v in given.items()
+        }
+    if isinstance(given, list):
+        return [
+            _restore(
+                v,
+                stored[i] if isinstance(stored, list) and i < len(stored) else None,
+                shown[i] if isinstance(shown, list) and i < len(shown) else None,
+                f"{path}.{i}",
+            )
+            for i, v in enumerate(given)
+        ]
+    return given
 
 
 def server_mode(config: dict[str, Any]) -> str:
@@ -54,10 +214,13 @@ def server_mode(config: dict[str, Any]) -> str:
 
 
 def check_name(name: str) -> str:
-    """InvalidInput unless ``name`` is a non-blank text of at most 255 characters."""
+    """InvalidInput unless ``name`` is a non-blank text of at most 255 characters without
+    control or format characters (no bidi overrides, zero-width characters, tabs)."""
     problem = text_problem(name, NAME_MAX) if isinstance(name, str) else "must be a string"
     if problem is None and not name.strip():
         problem = "must not be blank"
+    if problem is None and any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in name):
+        problem = "must not contain control or format characters"
     if problem is not None:
         raise InvalidInput(f"server_name {problem}", [FieldProblem("server_name", problem)])
     return name
@@ -69,8 +232,10 @@ def _problem(path: str, problem: str) -> InvalidInput:
 
 def check_config(config: object, stored: dict[str, Any] | None = None) -> dict[str, Any]:
     """A config to store: ``command``/``url`` strings (one of them given), ``args`` a list of
-    strings, ``env``/``headers`` objects of strings (a :data:`MASK` value keeps ``stored``'s),
-    extra keys any JSON. Raises InvalidInput naming the field."""
+    strings, ``env``/``headers`` objects of strings, extra keys any JSON, at most
+    :data:`MAX_CONFIG_CHARS` of JSON; a text holding :data:`MASK` keeps ``stored``'s value at
+    that place when the stored config is shown exactly so (:func:`_restore`). Raises
+    InvalidInput naming the field, TooLarge."""
     if not isinstance(config, dict):
         raise _problem("body", "must be an object")
     check_json(config, "body")
@@ -86,16 +251,14 @@ def check_config(config: object, stored: dict[str, Any] | None = None) -> dict[s
         raise _problem("args", "must be a list of strings")
     for key in SECRET_MAPS:
         value = checked.get(key)
-        if value is None:
-            continue
-        if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        if value is not None and (
+            not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values())
+        ):
             raise _problem(key, "must be an object of strings")
-        before = (stored or {}).get(key)
-        before = before if isinstance(before, dict) else {}
-        checked[key] = {k: before.get(k, v) if v == MASK else v for k, v in value.items()}
-        if any(v == MASK for v in checked[key].values()):
-            raise _problem(key, "a masked value can only keep a value already stored")
-    return checked
+    if len(json.dumps(checked)) > MAX_CONFIG_CHARS:
+        raise TooLarge(f"An MCP server config must be at most {MAX_CONFIG_CHARS} characters of JSON")
+    restored: dict[str, Any] = _restore(checked, stored or {}, masked_config(stored or {}), "")
+    return restored
 
 
 async def _find(ctx: Context, name: str) -> McpServer:
@@ -173,12 +336,10 @@ async def delete_server(ctx: Context, *, name: str) -> list[McpServer]:
     returns the configs left. Raises Unauthenticated, NotFound("MCP server not found")."""
     principal = ctx.require_principal()
     current = await get_server(ctx, name=name)
+    statement = delete(McpServer).where(McpServer.id == current.id, McpServer.user_id == principal.user_id)
     async with ctx.sessions() as session:
-        row = await session.scalar(
-            select(McpServer).where(McpServer.id == current.id, McpServer.user_id == principal.user_id)
-        )
-        if row is None:
-            raise NotFound(SERVER_NOT_FOUND)
-        await session.delete(row)
+        result = await session.execute(statement)
         await session.commit()
+    if getattr(result, "rowcount", 0) != 1:  # a concurrent delete came first
+        raise NotFound(SERVER_NOT_FOUND)
     return await list_servers(ctx)

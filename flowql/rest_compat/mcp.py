@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 
 from flowql.db.models import McpServer, Project
 from flowql.mcp import clients
@@ -82,28 +82,24 @@ async def update_project_mcp_settings(
 
 
 @router.get("/api/v1/mcp/project/{project_id}/composer-url", response_model=ComposerUrlRead)
-async def composer_url(ctx: Ctx, project_id: uuid.UUID, request: Request) -> ComposerUrlRead:
-    """The URL of the project's MCP server (streamable HTTP, served by FlowQL itself). 404 for
-    a project that is missing or not the caller's."""
+async def composer_url(ctx: Ctx, project_id: uuid.UUID) -> ComposerUrlRead:
+    """The URL of the project's MCP server (streamable HTTP, served by FlowQL itself) under
+    ``FLOWQL_PUBLIC_URL`` (never the request's Host); ``legacy_sse_url`` is null (SSE is not
+    served). 404 for a project that is missing or not the caller's."""
     project = await get_project(ctx, project_id=project_id)
     streamable, _sse = clients.project_paths(project.id)
-    base = str(request.base_url).rstrip("/")
+    base = ctx.settings.resolved_public_url
     return ComposerUrlRead(project_id=str(project.id), streamable_http_url=base + streamable)
 
 
 @router.post("/api/v1/mcp/project/{project_id}/install", response_model=McpMessage)
-async def install_mcp_config(
-    ctx: Ctx, project_id: uuid.UUID, body: McpInstallIn, request: Request
-) -> McpMessage:
+async def install_mcp_config(ctx: Ctx, project_id: uuid.UUID, body: McpInstallIn) -> McpMessage:
     """Write the project into the config of ``client`` (cursor, windsurf or claude) under
-    ``FLOWQL_MCP_CONFIG_DIR``. 403 unless the caller is a superuser, 404 for a project that is
-    not theirs, 422 for another client, 409 when the existing config file cannot be merged."""
+    ``FLOWQL_MCP_CONFIG_DIR``, its URL under ``FLOWQL_PUBLIC_URL``. 403 unless the caller is a
+    superuser, 404 for a project that is not theirs, 422 for another client or the ``sse``
+    transport, 409 when the existing config file cannot be merged."""
     message = await clients.install_project(
-        ctx,
-        project_id=project_id,
-        client=body.client,
-        transport=body.transport,
-        base_url=str(request.base_url),
+        ctx, project_id=project_id, client=body.client, transport=body.transport
     )
     return McpMessage(message=message)
 

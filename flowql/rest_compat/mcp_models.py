@@ -3,7 +3,8 @@ server configs under ``/api/v2/mcp/servers``.
 
 Names follow ``shared/spec/langflow-openapi.json`` (``MCPProjectUpdateRequest``, ``MCPSettings``,
 ``AuthSettings``, ``MCPInstallRequest``, ``ComposerUrlResponse``, ``MCPServerConfig``). Secrets are
-never in an answer: ``auth_settings`` secrets and config ``env``/``headers`` values read ``*******``.
+never in an answer: ``auth_settings`` secrets and config ``env``/``headers`` values, secrets in
+``args``, URLs and (nested) extra keys read ``*******``.
 """
 
 from __future__ import annotations
@@ -30,7 +31,9 @@ class McpSettingsIn(BaseModel):
 class AuthSettingsIn(BaseModel):
     """Langflow ``AuthSettings``: how the project's MCP endpoint authenticates. ``auth_type``
     ``apikey`` (also when absent) and ``oauth`` need the owner's API key or access token;
-    ``none`` needs no credentials (tools then run as the owner)."""
+    ``none`` needs no credentials (tools then run as the owner). ``api_key`` is stored (and
+    answered masked) for Langflow compatibility only: it grants nothing, the endpoint takes the
+    owner's own API keys and tokens."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -98,7 +101,8 @@ class ComposerUrlRead(BaseModel):
 
 
 class McpInstallIn(BaseModel):
-    """Langflow ``MCPInstallRequest``: ``client`` is ``cursor``, ``windsurf`` or ``claude``."""
+    """Langflow ``MCPInstallRequest``: ``client`` is ``cursor``, ``windsurf`` or ``claude``;
+    ``transport`` ``streamablehttp`` (default; ``sse`` is refused with 422: not served)."""
 
     client: str = Field(max_length=64)
     transport: Literal["sse", "streamablehttp"] | None = None

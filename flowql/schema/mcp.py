@@ -44,10 +44,11 @@ def _settings(value: Any) -> list[dict[str, Any]]:
 
 
 async def project_mcp_tools(
-    info: Info, project_id: strawberry.ID, enabled_only: bool = False
+    info: Info, project_id: strawberry.ID, enabled_only: bool = True
 ) -> list[McpTool]:
     """``projectMcpTools(projectId, enabledOnly)``: the project's flows as MCP tools, oldest first
-    (``mcp_projects.list_project_tools``). A project that is missing or not the caller's is an
+    (``mcp_projects.list_project_tools``); only the ``mcpEnabled`` ones unless ``enabledOnly``
+    is false (the default true, as REST ``mcp_enabled``). A project that is missing or not the caller's is an
     error with code NOT_FOUND."""
     _, tools = await mcp_projects.list_project_tools(
         info.context.ctx, project_id=parse_uuid(project_id, "projectId"), enabled_only=enabled_only

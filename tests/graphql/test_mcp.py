@@ -96,3 +96,16 @@ async def test_errors_carry_codes(
         (UPDATE, {"projectId": project["id"], "settings": []}),
     ):
         assert error_codes(await gql(query, variables)) == ["UNAUTHENTICATED"]
+
+
+async def test_enabled_only_defaults_to_true_as_rest(
+    client: httpx.AsyncClient, gql: Gql, alice: TestUser
+) -> None:
+    project = await create_project(client, alice, "defaults")
+    await add_flow(client, alice, project["id"], reply_flow("hidden", "h"))
+    await add_flow(client, alice, project["id"], reply_flow("shown", "s"), mcp_enabled=True)
+    query = "query($p: ID!) { projectMcpTools(projectId: $p) { name enabled } }"
+    body = await gql(query, {"p": project["id"]}, headers=alice.headers)
+    assert body["data"]["projectMcpTools"] == [{"name": "shown", "enabled": True}]
+    r = await client.get(f"/api/v1/mcp/project/{project['id']}", headers=alice.headers)
+    assert [t["action_name"] for t in r.json()["tools"]] == ["shown"]

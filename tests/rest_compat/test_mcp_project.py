@@ -229,8 +229,9 @@ async def test_tools_and_settings_routes_mask_secrets(
 
 
 async def test_composer_url_points_at_the_endpoint(
-    client: httpx.AsyncClient, alice: TestUser, bob: TestUser
+    client: httpx.AsyncClient, services: AppServices, alice: TestUser, bob: TestUser
 ) -> None:
+    services.settings.public_url = "http://testserver"
     project = await create_project(client, alice, "urls")
     r = await client.get(f"/api/v1/mcp/project/{project['id']}/composer-url", headers=alice.headers)
     assert r.status_code == 200
@@ -250,6 +251,7 @@ async def test_install_is_superuser_only_and_writes_only_under_the_config_dir(
 ) -> None:
     config_dir = tmp_path / "mcp-configs"
     services.settings.mcp_config_dir = config_dir
+    services.settings.public_url = "http://testserver"
     before = _tree(tmp_path)
     project = await create_project(client, alice, "My Tools")
     r = await client.post(
@@ -300,7 +302,7 @@ async def test_endpoint_answers_plain_http_edges(client: httpx.AsyncClient, alic
     headers = {"accept": "application/json, text/event-stream", "mcp-protocol-version": "2025-11-25"}
     headers |= alice.headers
     r = await client.get(url, headers=headers)
-    assert (r.status_code, r.headers["allow"]) == (405, "POST, DELETE")
+    assert (r.status_code, r.headers["allow"]) == (405, "POST")
     assert (await client.delete(url, headers=headers)).status_code == 405
     r = await client.post(url, content=b"{not json", headers={**headers, "content-type": "application/json"})
     assert (r.status_code, r.json()["error"]["code"]) == (400, types.PARSE_ERROR)
@@ -320,8 +322,9 @@ async def test_endpoint_answers_plain_http_edges(client: httpx.AsyncClient, alic
 
 
 async def test_sdk_client_over_real_http_at_the_composer_url(
-    live_client: httpx.AsyncClient, alice: TestUser
+    live_client: httpx.AsyncClient, services: AppServices, alice: TestUser
 ) -> None:
+    services.settings.public_url = str(live_client.base_url)
     project = await create_project(live_client, alice, "live")
     await add_flow(live_client, alice, project["id"], reply_flow("ask", "live"), mcp_enabled=True)
     r = await live_client.get(f"/api/v1/mcp/project/{project['id']}/composer-url", headers=alice.headers)

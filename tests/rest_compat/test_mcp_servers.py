@@ -4,6 +4,8 @@ invisible."""
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 from sqlalchemy import select
 
@@ -98,3 +100,109 @@ async def test_configs_are_per_user(client: httpx.AsyncClient, alice: TestUser, 
     r = await client.post(f"{BASE}/fetch", json=HTTP, headers=bob.headers)
     assert r.json() == {"mcpServers": {"fetch": MASKED_HTTP}}
     assert (await client.get(f"{BASE}/fetch", headers=alice.headers)).json() == MASKED_STDIO
+
+
+PROXY = {
+    "command": "uvx",
+    "args": [
+        "mcp-proxy",
+        "--headers",
+        "x-api-key",
+        "sk-SECRET0123456789",
+        "--api-key=plain-secret",
+        "--token",
+        "tok-abc",
+        "--header",
+        "Authorization: Bearer hdr-xyz",
+        "https://user:pa55word@tools.example/mcp?access_token=qs-token&mode=fast",
+    ],
+    "api_token": "extra-secret",
+    "auth": {"password": "nested-pw", "user": "me", "keys": [{"client_secret": "deep-secret"}]},
+    "note": "sk-LOOKSLIKEAKEY12345",
+    "url": "https://admin:url-pw@host.example/mcp?api_key=url-key&x=1",
+}
+MASKED_PROXY = {
+    "command": "uvx",
+    "args": [
+        "mcp-proxy",
+        "--headers",
+        "x-api-key",
+        "*******",
+        "--api-key=*******",
+        "--token",
+        "*******",
+        "--header",
+        "Authorization: *******",
+        "https://user:*******@tools.example/mcp?access_token=*******&mode=fast",
+    ],
+    "api_token": "*******",
+    "auth": {"password": "*******", "user": "me", "keys": [{"client_secret": "*******"}]},
+    "note": "*******",
+    "url": "https://admin:*******@host.example/mcp?api_key=*******&x=1",
+}
+SECRETS = (
+    "SECRET0123",
+    "plain-secret",
+    "tok-abc",
+    "hdr-xyz",
+    "pa55word",
+    "qs-token",
+    "extra-secret",
+    "nested-pw",
+    "deep-secret",
+    "LOOKSLIKE",
+    "url-pw",
+    "url-key",
+)
+
+
+async def test_secrets_in_args_urls_and_nested_extras_are_masked(
+    client: httpx.AsyncClient, alice: TestUser
+) -> None:
+    r = await client.post(f"{BASE}/proxy", json=PROXY, headers=alice.headers)
+    assert r.status_code == 200, r.text
+    assert r.json() == {"mcpServers": {"proxy": MASKED_PROXY}}
+    for answer in (r, await client.get(f"{BASE}/proxy", headers=alice.headers)):
+        assert not [s for s in SECRETS if s in answer.text]
+    assert (await client.get(f"{BASE}/proxy", headers=alice.headers)).json() == MASKED_PROXY
+
+
+async def test_masked_values_sent_back_keep_every_stored_secret(
+    client: httpx.AsyncClient, services: AppServices, alice: TestUser
+) -> None:
+    await client.post(f"{BASE}/proxy", json=PROXY, headers=alice.headers)
+    shown = (await client.get(f"{BASE}/proxy", headers=alice.headers)).json()
+    r = await client.patch(f"{BASE}/proxy", json={**shown, "timeout": 5}, headers=alice.headers)
+    assert r.status_code == 200, r.text
+    assert await _stored(services, alice, "proxy") == {**PROXY, "timeout": 5}
+    # A masked value where nothing was stored cannot be kept.
+    for bad in (
+        {**shown, "refresh_token": "*******"},
+        {**shown, "args": ["*******"]},
+        {**shown, "url": "https://other:*******@host.example/mcp"},
+    ):
+        r = await client.patch(f"{BASE}/proxy", json=bad, headers=alice.headers)
+        assert r.status_code == 422, bad
+    assert await _stored(services, alice, "proxy") == {**PROXY, "timeout": 5}
+
+
+async def test_control_characters_big_configs_and_parallel_deletes(
+    client: httpx.AsyncClient, alice: TestUser
+) -> None:
+    for name in ("evil\u202eexe", "tab%09here", "zero\u200bwidth"):
+        r = await client.post(f"{BASE}/{name}", json=STDIO, headers=alice.headers)
+        assert (r.status_code, r.json()["detail"]) == (
+            422,
+            "server_name must not contain control or format characters",
+        ), name
+    r = await client.post(
+        f"{BASE}/big", json={**STDIO, "blob": "x" * (3 * 1024 * 1024)}, headers=alice.headers
+    )
+    assert (r.status_code, r.json()) == (
+        413,
+        {"detail": "An MCP server config must be at most 65536 characters of JSON"},
+    )
+    assert (await client.get(BASE, headers=alice.headers)).json() == []
+    await client.post(f"{BASE}/gone", json=STDIO, headers=alice.headers)
+    answers = await asyncio.gather(*(client.delete(f"{BASE}/gone", headers=alice.headers) for _ in range(10)))
+    assert sorted(r.status_code for r in answers) == [200] + [404] * 9
