@@ -166,3 +166,30 @@ async def test_two_superusers_demoting_themselves_at_once_leave_one_on_postgres(
     async with pg_services.sessions() as session:
         supers = list(await session.scalars(select(User.username).where(User.is_superuser.is_(True))))
     assert len(supers) == 1
+
+
+async def test_project_deletes_racing_moves_on_postgres(pg_services: AppServices) -> None:
+    """The row-locked project delete (FOR UPDATE) on PostgreSQL: one of two deletes succeeds, a
+    flow moved out in the same instant either stays (move 200) or is gone (move 404)."""
+    ctx = Context(settings=pg_services.settings, sessions=pg_services.sessions)
+    user = await create_user(ctx, username="pg-deleter", password="pw-pg-deleter")
+    principal = Principal(user.id, user.username, False, "api_key")
+    key = await create_api_key(replace(ctx, principal=principal), name="pg")
+    headers = {"x-api-key": key.secret}
+    app = create_app(services=pg_services)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        doomed = (await client.post("/api/v1/projects/", json={"name": "doomed"}, headers=headers)).json()
+        safe = (await client.post("/api/v1/projects/", json={"name": "safe"}, headers=headers)).json()
+        flows = []
+        for i in range(4):
+            body = {**prompt_flow(f"pg-{i}"), "folder_id": doomed["id"]}
+            flows.append((await client.post("/api/v1/flows/", json=body, headers=headers)).json()["id"])
+        moves = [
+            client.patch(f"/api/v1/flows/{f}", json={"folder_id": safe["id"]}, headers=headers) for f in flows
+        ]
+        deletes = [client.delete(f"/api/v1/projects/{doomed['id']}", headers=headers) for _ in range(2)]
+        *moved, first, second = await asyncio.gather(*moves, *deletes)
+        assert sorted([first.status_code, second.status_code]) == [204, 404]
+        for flow_id, r in zip(flows, moved, strict=True):
+            after = await client.get(f"/api/v1/flows/{flow_id}", headers=headers)
+            assert (r.status_code, after.status_code) in {(200, 200), (404, 404)}, (r.text, after.text)

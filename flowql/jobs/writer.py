@@ -73,6 +73,7 @@ class EventWriter:
         self._queue: asyncio.Queue[_Item] = asyncio.Queue()
         self.saw_error = False
         self.engine_end: dict[str, Any] | None = None
+        self._deleted = False  # the job row is gone (deleted with its flow): store nothing more
         self._task = asyncio.create_task(self._loop(), name=f"flowql-job-writer-{job_id}")
 
     async def emit(self, event: EngineEvent) -> None:
@@ -123,6 +124,8 @@ class EventWriter:
         return JobEventRecord(self.job_id, self._sequence, event.event, event.data, utcnow())
 
     async def _store(self, records: list[JobEventRecord], *, running: bool, finish: Finish | None) -> None:
+        if self._deleted:
+            return
         try:
             async with self._sessions() as session:
                 if running:
@@ -155,6 +158,7 @@ class EventWriter:
                 await session.commit()
         except IntegrityError:
             # The job was deleted with its flow; live watchers still get the events.
+            self._deleted = True
             log.warning("job %s was deleted with its flow; its events are not stored", self.job_id)
         except SQLAlchemyError:
             log.exception("could not store the events of job %s", self.job_id)

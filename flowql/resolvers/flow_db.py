@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, false, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
@@ -200,6 +200,15 @@ async def ensure_name_free(
         raise Conflict(f"A {kind} with this name already exists")
 
 
+async def hold_write_lock(session: AsyncSession) -> None:
+    """On SQLite, take the database's write lock now, as ``BEGIN IMMEDIATE`` would: the reads
+    that follow in ``session``'s transaction then see what it will change, and no other writer
+    commits in between (the driver otherwise starts the transaction only at the first write,
+    leaving earlier reads outside it). Elsewhere a no-op: callers lock rows with FOR UPDATE."""
+    if session.get_bind().dialect.name == "sqlite":
+        await session.execute(update(Flow).where(false()).values(name=Flow.name))
+
+
 @dataclass
 class DeletedFlows:
     """What :func:`delete_flows_with_runs` removed: how many flows, and the store keys of their
@@ -215,11 +224,15 @@ async def delete_flows_with_runs(
     """Delete those of ``flow_ids`` that are the user's, with their messages, vertex builds,
     transactions, traces (and spans), jobs (and job events) and v1 flow files' rows, in
     ``session``'s transaction (not committed). The foreign keys cascade too; the explicit
-    deletes keep it so on a database that does not enforce them."""
+    deletes keep it so on a database that does not enforce them. The flows are read under the
+    write lock (:func:`hold_write_lock`, row locks elsewhere), so the count and the file keys
+    are exactly what this transaction deletes, even when other requests delete or move the
+    same flows at the same time."""
     if not flow_ids:
         return DeletedFlows(0, [])
+    await hold_write_lock(session)
     owned = select(Flow.id).where(Flow.id.in_(list(flow_ids)), Flow.user_id == user_id)
-    ids = list(await session.scalars(owned))
+    ids = list(await session.scalars(owned.with_for_update()))
     if not ids:
         return DeletedFlows(0, [])
     file_keys = list(await session.scalars(select(File.path).where(File.flow_id.in_(ids))))

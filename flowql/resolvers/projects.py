@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flowql.context import Context
@@ -33,6 +33,7 @@ from flowql.resolvers.flow_db import (
     ensure_name_free,
     flush_or_conflict,
     free_names,
+    hold_write_lock,
     naming_lock,
 )
 from flowql.resolvers.flow_import import IMPORT_ATTEMPTS, FlowFile, insert_flows, prepare_file
@@ -353,15 +354,17 @@ async def delete_project(ctx: Context, *, project_id: uuid.UUID) -> int:
         )
     await cancel_running_jobs(ctx, principal.user_id, flow_ids)
     async with ctx.sessions() as session:
-        project = await _owned(session, principal.user_id, project_id)
-        flow_ids = list(
-            await session.scalars(
-                select(Flow.id).where(Flow.folder_id == project.id, Flow.user_id == principal.user_id)
-            )
-        )
+        # Under the write lock (row locks elsewhere): a flow moved out meanwhile stays, one moved
+        # in goes with its files, and of two concurrent deletes only one finds the project.
+        await hold_write_lock(session)
+        mine = (Project.id == project_id, Project.user_id == principal.user_id)
+        if await session.scalar(select(Project).where(*mine).with_for_update()) is None:
+            raise NotFound(PROJECT_NOT_FOUND)
+        in_project = select(Flow.id).where(Flow.folder_id == project_id, Flow.user_id == principal.user_id)
+        flow_ids = list(await session.scalars(in_project.with_for_update()))
         deleted = await delete_flows_with_runs(session, principal.user_id, flow_ids)
-        await session.execute(update(Project).where(Project.parent_id == project.id).values(parent_id=None))
-        await session.delete(project)
+        await session.execute(update(Project).where(Project.parent_id == project_id).values(parent_id=None))
+        await session.execute(delete(Project).where(*mine))
         await session.commit()
     await delete_stored_files(ctx, deleted.file_keys)
     return deleted.count

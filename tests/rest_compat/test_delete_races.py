@@ -11,10 +11,14 @@ from collections import Counter
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from flowql.context import Context
+from flowql.db.models import File
 from flowql.errors import NotFound
+from flowql.filestore import store_for
 from flowql.resolvers.job_builds import create_job
+from flowql.services import AppServices
 from tests.conftest import TestUser
 from tests.flowbuilder import prompt_flow
 from tests.live_server import HANG_GUARD
@@ -85,3 +89,99 @@ async def test_a_job_for_a_flow_deleted_since_it_was_read_is_not_found(
     assert isinstance(ctx, Context)
     with pytest.raises(NotFound, match="Flow not found"):
         await create_job(ctx, user_id=alice.id, flow_id=uuid.uuid4(), kind="build")
+
+
+async def _project_with_flows(
+    client: httpx.AsyncClient, user: TestUser, name: str, n: int
+) -> tuple[str, list[str]]:
+    project = (await client.post("/api/v1/projects/", json={"name": name}, headers=user.headers)).json()
+    flows = []
+    for i in range(n):
+        body = {**prompt_flow(f"{name}-{i}"), "folder_id": project["id"]}
+        flows.append((await client.post("/api/v1/flows/", json=body, headers=user.headers)).json()["id"])
+    return project["id"], flows
+
+
+async def test_a_flow_moved_out_while_its_project_is_deleted_is_never_lost(
+    live_client: httpx.AsyncClient, alice: TestUser
+) -> None:
+    """A move that answered 200 keeps the flow, whatever the order against the delete."""
+    target = (
+        await live_client.post("/api/v1/projects/", json={"name": "safe"}, headers=alice.headers)
+    ).json()
+    async with asyncio.timeout(HANG_GUARD * 4):
+        for round_no in range(4):
+            project_id, flows = await _project_with_flows(live_client, alice, f"moving-{round_no}", 8)
+
+            async def move(flow_id: str) -> httpx.Response:
+                body = {"folder_id": target["id"]}
+                return await live_client.patch(f"/api/v1/flows/{flow_id}", json=body, headers=alice.headers)
+
+            async def delete() -> httpx.Response:
+                await asyncio.sleep(0.01)
+                return await live_client.delete(f"/api/v1/projects/{project_id}", headers=alice.headers)
+
+            *moves, deleted = await asyncio.gather(*(move(f) for f in flows), delete())
+            assert deleted.status_code == 204, deleted.text
+            for flow_id, r in zip(flows, moves, strict=True):
+                assert r.status_code in (200, 404), r.text
+                after = await live_client.get(f"/api/v1/flows/{flow_id}", headers=alice.headers)
+                if r.status_code == 200:
+                    assert after.status_code == 200, f"moved flow {flow_id} was deleted with its old project"
+                    assert after.json()["folder_id"] == target["id"]
+                else:
+                    assert after.status_code == 404
+
+
+async def test_concurrent_deletes_of_one_project_or_flow_succeed_once(
+    live_client: httpx.AsyncClient, alice: TestUser
+) -> None:
+    project_id, _ = await _project_with_flows(live_client, alice, "twice", 3)
+    path = f"/api/v1/projects/{project_id}"
+    statuses = [
+        r.status_code
+        for r in await asyncio.gather(*(live_client.delete(path, headers=alice.headers) for _ in range(4)))
+    ]
+    assert sorted(statuses) == [204, 404, 404, 404]
+
+    _, others = await _project_with_flows(live_client, alice, "flows-twice", 3)
+    singles = [live_client.delete(f"/api/v1/flows/{others[0]}", headers=alice.headers) for _ in range(3)]
+    batch = [
+        live_client.request("DELETE", "/api/v1/flows/", json=others, headers=alice.headers) for _ in range(2)
+    ]
+    responses = await asyncio.gather(*singles, *batch)
+    single_ok = [r.status_code for r in responses[:3]].count(200)
+    batch_counts = [r.json()["deleted"] for r in responses[3:]]
+    # every flow is reported deleted exactly once across all requests
+    assert single_ok + sum(batch_counts) == len(others), (responses, batch_counts)
+
+
+async def test_uploads_racing_a_project_delete_leave_no_bytes_behind(
+    live_client: httpx.AsyncClient, services: AppServices, alice: TestUser
+) -> None:
+    """Every stored byte has its row afterwards: files of deleted flows are removed from disk."""
+    store = store_for(services.settings)
+    async with asyncio.timeout(HANG_GUARD * 4):
+        for round_no in range(3):
+            project_id, flows = await _project_with_flows(live_client, alice, f"uploads-{round_no}", 4)
+
+            async def upload(flow_id: str, i: int) -> httpx.Response:
+                files = {"file": (f"f{i}.txt", b"data")}
+                return await live_client.post(
+                    f"/api/v1/files/upload/{flow_id}", files=files, headers=alice.headers
+                )
+
+            async def delete() -> httpx.Response:
+                await asyncio.sleep(0.01)
+                return await live_client.delete(f"/api/v1/projects/{project_id}", headers=alice.headers)
+
+            *uploads, deleted = await asyncio.gather(
+                *(upload(f, i) for i, f in enumerate(flows * 3)), delete()
+            )
+            assert deleted.status_code == 204
+            assert {r.status_code for r in uploads} <= {201, 404}, [r.text for r in uploads]
+    async with services.sessions() as session:
+        keys = set(await session.scalars(select(File.path).where(File.user_id == alice.id)))
+    user_dir = store.path_of(f"{alice.id}/{uuid.uuid4().hex}.txt").parent  # type: ignore[attr-defined]
+    on_disk = {f"{alice.id}/{p.name}" for p in user_dir.glob("*")} if user_dir.exists() else set()
+    assert on_disk <= keys, sorted(on_disk - keys)
