@@ -2,11 +2,10 @@
 
 SQLite gets WAL mode, foreign keys and a busy timeout on every connection; an in-memory SQLite
 database (``sqlite+aiosqlite://`` or ``:memory:``) uses one shared connection so it lives as
-long as the engine. A SQLite file opens a connection per session (``NullPool``, as SQLAlchemy
-1.x did): with a bounded pool, sessions waiting for SQLite's write lock could hold every pooled
-connection while the lock's holder waited for one, stalling every request for the busy
-timeout (issue 8: runs racing a project delete). Opening a SQLite connection costs well under
-a millisecond.
+long as the engine. A SQLite file keeps ``SQLITE_POOL_SIZE`` connections for reuse and opens
+more on demand, never making a session wait for one: with a bounded pool, sessions waiting for
+SQLite's write lock could hold every pooled connection while the lock's holder waited for one,
+stalling every request for the busy timeout (issue 8: runs racing a project delete).
 """
 
 from __future__ import annotations
@@ -15,9 +14,11 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
-from sqlalchemy.pool import NullPool, StaticPool
+from sqlalchemy.pool import StaticPool
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+#: SQLite file connections kept open for reuse; more are opened (and closed after use) on demand.
+SQLITE_POOL_SIZE = 10
 
 
 def is_memory_sqlite(url: str) -> bool:
@@ -32,7 +33,10 @@ def create_engine(url: str) -> AsyncEngine:
     kwargs: dict[str, Any] = {}
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
-        kwargs["poolclass"] = StaticPool if is_memory_sqlite(url) else NullPool
+        if is_memory_sqlite(url):
+            kwargs["poolclass"] = StaticPool
+        else:  # no wait for a connection: see the module docstring
+            kwargs.update(pool_size=SQLITE_POOL_SIZE, max_overflow=-1)
     engine = create_async_engine(url, **kwargs)
     if url.startswith("sqlite"):
         memory = is_memory_sqlite(url)
