@@ -110,8 +110,11 @@ def serve(
     refusal = run_async(_serving_refusal(settings))
     if refusal is not None:
         fail(refusal)
-    # log_config=None: uvicorn keeps FlowQL's logging (redacted, into the /logs buffer).
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None)
+    # log_config=None: uvicorn keeps FlowQL's logging (redacted, into the /logs buffer);
+    # access_log=False: requests are logged once, by FlowQL's access log.
+    uvicorn.run(
+        create_app(settings), host=settings.host, port=settings.port, log_config=None, access_log=False
+    )
 
 
 async def _serving_refusal(settings: Settings) -> str | None:

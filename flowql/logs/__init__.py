@@ -6,13 +6,15 @@ subscription (superusers only).
 - :func:`install_logging` — route every record through redaction to the buffer and stderr;
 - :func:`log_buffer` — the process's :class:`LogBuffer`;
 - :class:`Redactor` / :func:`redactor` — the redaction rules (:mod:`flowql.logs.redact`);
+- :func:`register_secrets` / :func:`register_run_secret` — values to redact literally (configured
+  secrets; variables resolved for flow runs);
 - :class:`AccessLog` — ASGI middleware logging one record per HTTP request.
 """
 
 from flowql.logs.access import AccessLog
 from flowql.logs.buffer import LogBuffer, LogEntry
 from flowql.logs.redact import Redactor
-from flowql.logs.setup import install_logging, log_buffer, redactor, register_secrets
+from flowql.logs.setup import install_logging, log_buffer, redactor, register_run_secret, register_secrets
 
 __all__ = [
     "AccessLog",
@@ -22,5 +24,6 @@ __all__ = [
     "install_logging",
     "log_buffer",
     "redactor",
+    "register_run_secret",
     "register_secrets",
 ]

@@ -2,20 +2,29 @@
 
 ``flowql.access`` logs ``<METHOD> <path>?<query> -> <status>`` at ``info``; a request refused
 for its credentials (401) is a ``warning`` that names which kinds of credentials it carried
-(``x-api-key`` header or query, bearer, cookie) — never their values. The query string is
-logged as sent, so a key passed as ``?x-api-key=`` goes through redaction like everything else
-(:mod:`flowql.logs.setup`). Websocket and lifespan traffic pass through unlogged.
+(``x-api-key`` header or query, bearer, cookie) — never their values. The path is logged as
+sent (``raw_path``, percent-encoded), so ``%0A`` or ``%1b`` stay text; the query is decoded
+pair by pair, each name and value redacted (a value under a secret-looking name replaced whole,
+e.g. ``?pass%77ord=`` or a GraphQL ``query=`` carrying a password) and encoded again. Path and
+query are each cut to :data:`MAX_TARGET_CHARS`. Websocket and lifespan traffic pass through
+unlogged.
 """
 
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, quote, urlencode
 
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from flowql.logs.redact import MASK, SENSITIVE_KEY, cut, escape_controls
+from flowql.logs.setup import redactor
+
 log = structlog.get_logger("flowql.access")
+
+#: Longest path, and longest query string, logged (the rest is cut, and said to be).
+MAX_TARGET_CHARS = 2048
 
 
 def _credential_kinds(scope: Scope) -> list[str]:
@@ -31,6 +40,35 @@ def _credential_kinds(scope: Scope) -> list[str]:
     if "access_token_lf=" in headers.get("cookie", ""):
         kinds.append("cookie")
     return kinds
+
+
+def logged_path(scope: Scope) -> str:
+    """The request path as sent (percent-encoded; ``raw_path`` when the server gives it), cut to
+    :data:`MAX_TARGET_CHARS`, control characters escaped."""
+    raw = scope.get("raw_path")
+    if isinstance(raw, bytes):
+        path = raw.decode("latin-1")
+    else:
+        path = quote(str(scope.get("path", "")), safe="/:@!$&'()*+,;=-._~%")
+    return escape_controls(cut(path, MAX_TARGET_CHARS, separators="/;,&="))
+
+
+def logged_query(query: str) -> str:
+    """``query`` decoded pair by pair, each name and value redacted (the whole value under a
+    secret-looking name) and encoded again; cut after :data:`MAX_TARGET_CHARS` characters."""
+    parts: list[str] = []
+    size = 0
+    for name, value in parse_qsl(query, keep_blank_values=True):
+        if size > MAX_TARGET_CHARS:
+            return "&".join(parts) + f"…[{len(query)} characters in all]"
+        name = redactor().text(cut(name, MAX_TARGET_CHARS))
+        if SENSITIVE_KEY.search(name) and value:
+            value = MASK
+        else:
+            value = redactor().text(cut(value, MAX_TARGET_CHARS))
+        parts.append(urlencode([(name, value)], safe="*…[]"))
+        size += len(parts[-1]) + 1
+    return "&".join(parts)
 
 
 class AccessLog:
@@ -57,11 +95,11 @@ class AccessLog:
 
     @staticmethod
     def _log(scope: Scope, code: int) -> None:
-        query = scope.get("query_string", b"").decode("latin-1")
-        target = scope.get("path", "") + (f"?{query}" if query else "")
+        query = logged_query(scope.get("query_string", b"").decode("latin-1"))
+        target = logged_path(scope) + (f"?{query}" if query else "")
         client = scope.get("client")
         fields: dict[str, Any] = {"status": code, "client": client[0] if client else None}
-        line = f"{scope.get('method', '')} {target} -> {code}"
+        line = f"{escape_controls(str(scope.get('method', '')))} {target} -> {code}"
         if code == 401:
             fields["credentials"] = ", ".join(_credential_kinds(scope)) or "none"
             log.warning(f"authentication failed: {line}", **fields)

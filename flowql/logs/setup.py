@@ -1,8 +1,9 @@
 """Logging set-up: every record of the process — FlowQL's own (stdlib ``logging`` or
 ``structlog.get_logger()``), uvicorn's, SQLAlchemy's, httpx's — goes through one structlog
-processor chain that redacts it (:class:`~flowql.logs.redact.Redactor`) and then to two handlers:
-the ring buffer (:class:`~flowql.logs.buffer.LogBuffer`) and the console (stderr). Nothing
-reaches either before redaction.
+processor chain that redacts it (:class:`~flowql.logs.redact.Redactor`) once, and then to one
+handler that stores it in the ring buffer (:class:`~flowql.logs.buffer.LogBuffer`) and prints the
+same line on the console (stderr). Nothing reaches either before redaction. Requests are logged
+once, by FlowQL's access log (:mod:`flowql.logs.access`): uvicorn's own access logger is off.
 
 Why structlog rather than loguru: structlog plugs into the standard library instead of
 replacing it — ``ProcessorFormatter`` runs the same processors over stdlib records ("foreign"
@@ -29,14 +30,16 @@ import structlog
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from flowql.logs.buffer import DEFAULT_SIZE, LogBuffer
+from flowql.logs.buffer import DEFAULT_MAX_CHARS, DEFAULT_SIZE, LogBuffer
 from flowql.logs.redact import Redactor
 
 #: Environment variables whose values are secrets redacted from every record.
 SECRET_ENV_VARS = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "FLOWQL_SECRET_KEY", "LANGFLOW_SECRET_KEY")
 
 #: Loggers that get ``FLOWQL_LOG_LEVEL``; uvicorn's are made to propagate to the root handlers.
-APP_LOGGERS = ("flowql", "uvicorn", "uvicorn.error", "uvicorn.access")
+APP_LOGGERS = ("flowql", "uvicorn", "uvicorn.error")
+#: Loggers switched off: requests are logged by :class:`~flowql.logs.access.AccessLog` alone.
+SILENCED_LOGGERS = ("uvicorn.access",)
 
 _MARK = "_flowql_handler"
 
@@ -54,6 +57,16 @@ def log_buffer() -> LogBuffer:
     return _buffer
 
 
+#: Record attribute set by the record factory: the event dict keys it already redacted.
+_CLEAN = "_flowql_clean"
+#: Record attribute set by the record factory: the redacted exception text.
+_EXC = "_flowql_exc"
+#: Event dict keys FlowQL's own processors fill with safe values (never redacted).
+_SAFE_KEYS = frozenset({"timestamp", "level", "logger"})
+#: Extras other tools put on records that are never part of a line.
+_DROPPED = ("message", "asctime", "color_message", _CLEAN, _EXC)
+
+
 def _pre_chain() -> list[Any]:
     """Processors that turn a stdlib record (or a structlog event) into a full event dict."""
     return [
@@ -62,16 +75,28 @@ def _pre_chain() -> list[Any]:
         structlog.stdlib.ExtraAdder(),
         _drop_formatter_leftovers,
         structlog.processors.TimeStamper(fmt="iso", utc=True, key="timestamp"),
-        structlog.processors.format_exc_info,
+        _exception_from_record,
     ]
 
 
 def _drop_formatter_leftovers(_logger: Any, _method: str, event_dict: Any) -> Any:
-    """``message`` / ``asctime`` are attributes other handlers' formatters set on a record, not
-    extras the caller gave."""
-    event_dict.pop("message", None)
-    event_dict.pop("asctime", None)
+    """``message`` / ``asctime`` are attributes other handlers' formatters set on a record, and
+    ``color_message`` is uvicorn's coloured copy of the message, the others this module's
+    notes on the record: not extras the caller gave."""
+    for key in _DROPPED:
+        event_dict.pop(key, None)
     return event_dict
+
+
+def _exception_from_record(logger: Any, method: str, event_dict: Any) -> Any:
+    """The exception text the record factory already redacted, else structlog's formatting."""
+    record = event_dict.get("_record")
+    text = getattr(record, _EXC, None)
+    if "exc_info" in event_dict and isinstance(text, str):
+        event_dict.pop("exc_info")
+        event_dict["exception"] = text
+        return event_dict
+    return structlog.processors.format_exc_info(logger, method, event_dict)
 
 
 def _stack_to_text(_logger: Any, _method: str, event_dict: Any) -> Any:
@@ -81,13 +106,20 @@ def _stack_to_text(_logger: Any, _method: str, event_dict: Any) -> Any:
     return event_dict
 
 
-def _console_renderer() -> Any:
-    return structlog.dev.ConsoleRenderer(colors=False, exception_formatter=structlog.dev.plain_traceback)
+def _redact_event(_logger: Any, _method: str, event_dict: Any) -> Any:
+    """Redact what the record factory has not redacted yet (extras, exceptions formatted
+    here), so each value is redacted once per record."""
+    record = event_dict.get("_record")
+    skip = _SAFE_KEYS | frozenset(getattr(record, _CLEAN, ()))
+    meta = {key: event_dict[key] for key in ("_record", "_from_structlog") if key in event_dict}
+    rest = {key: item for key, item in event_dict.items() if key not in meta}
+    return {**_redactor.mapping(rest, skip=skip), **meta}
 
 
 def render_line(event: dict[str, Any]) -> str:
     """One record as one line: ``<iso time> <LEVEL> <logger>: <message> key=value …`` (the
-    ``exception`` field, when present, on the lines that follow)."""
+    ``exception`` field, when present, on the lines that follow). Values arrive redacted and
+    with their control characters escaped."""
     rest = {k: v for k, v in event.items() if k not in ("timestamp", "level", "logger", "event", "exception")}
     parts = [
         str(event.get("timestamp", "")),
@@ -101,79 +133,78 @@ def render_line(event: dict[str, Any]) -> str:
     return f"{line}\n{exception}" if exception else line
 
 
-def _formatter(renderer: Any) -> structlog.stdlib.ProcessorFormatter:
-    """Both handlers' formatter: stdlib and structlog records alike get exception text,
-    redaction, then ``renderer``."""
+def _formatter() -> structlog.stdlib.ProcessorFormatter:
+    """The handler's formatter: stdlib and structlog records alike get exception text,
+    redaction, then JSON (parsed back by the handler)."""
     return structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=_pre_chain(),
         processors=[
-            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-            structlog.processors.format_exc_info,
+            _exception_from_record,
             _stack_to_text,
-            _redactor,
-            renderer,
+            _drop_formatter_leftovers,
+            _redact_event,
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            structlog.processors.JSONRenderer(default=str),
         ],
     )
 
 
-class _BufferHandler(logging.Handler):
-    """Stores each record, processed and redacted, in the ring buffer."""
+class _Handler(logging.Handler):
+    """Formats and redacts each record once, then stores it in the ring buffer and (unless
+    ``console`` is off) prints its line on ``sys.stderr`` (looked up at each record: test
+    runners swap it)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, console: bool) -> None:
         super().__init__()
         setattr(self, _MARK, True)
-        self.setFormatter(_formatter(structlog.processors.JSONRenderer(default=str)))
+        self.console = console
+        self.setFormatter(_formatter())
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
             event: dict[str, Any] = json.loads(self.format(record))
             fields = {k: v for k, v in event.items() if k not in ("timestamp", "level", "logger", "event")}
+            line = render_line(event)
             _buffer.append(
                 time_ms=int(record.created * 1000),
                 level=str(event.get("level", record.levelname.lower())),
                 logger=str(event.get("logger", record.name)),
                 message=str(event.get("event", "")),
-                line=render_line(event),
+                line=line,
                 fields=fields,
             )
+            if self.console:
+                stream = sys.stderr
+                stream.write(line + "\n")
+                stream.flush()
         except Exception:
             self.handleError(record)
-
-
-class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
-    """The console: ``sys.stderr`` looked up at each record (test runners swap it)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        setattr(self, _MARK, True)
-        self.setFormatter(_formatter(_console_renderer()))
-
-    @property
-    def stream(self) -> Any:
-        return sys.stderr
-
-    @stream.setter
-    def stream(self, _value: Any) -> None:
-        return None
 
 
 def _redacting_factory(previous: Callable[..., logging.LogRecord]) -> Callable[..., logging.LogRecord]:
     """A log record factory that redacts each record as it is made, so that every handler —
     also those FlowQL did not install (a test runner's, an embedding program's) — only ever
     sees redacted text: the message (arguments merged in), a structlog event dict, the
-    exception text."""
+    exception text. It notes on the record what it redacted, so FlowQL's handler does not
+    redact it again."""
 
     def make(*args: Any, **kwargs: Any) -> logging.LogRecord:
         record = previous(*args, **kwargs)
         try:
             if isinstance(record.msg, dict):
                 kept = {k: record.msg[k] for k in ("exc_info", "stack_info") if k in record.msg}
-                record.msg = {**_redactor.mapping(record.msg), **kept}
+                cleaned = _redactor.mapping({k: v for k, v in record.msg.items() if k not in kept})
+                record.msg = {**cleaned, **kept}
+                clean = set(cleaned)
             else:
                 record.msg = _redactor.text(record.getMessage())
                 record.args = None
+                clean = {"event"}
             if record.exc_info and not record.exc_text:
-                record.exc_text = _redactor.text(logging.Formatter().formatException(record.exc_info))
+                text = _redactor.text(logging.Formatter().formatException(record.exc_info), multiline=True)
+                record.exc_text = text
+                setattr(record, _EXC, text)
+            setattr(record, _CLEAN, frozenset(clean))
         except Exception:  # a record that cannot be rendered is left to the handlers' own errors
             return record
         return record
@@ -198,16 +229,24 @@ def _database_password(url: str | None) -> str | None:
 
 
 def register_secrets(*values: str | None) -> None:
-    """Redact these values literally from every later record (see
-    :meth:`~flowql.logs.redact.Redactor.add_secret`)."""
+    """Redact these configured values literally from every later record, for the life of the
+    process (see :meth:`~flowql.logs.redact.Redactor.add_secret`)."""
     for value in values:
         _redactor.add_secret(value)
+
+
+def register_run_secret(value: str | None) -> None:
+    """Redact ``value`` — a variable resolved for a flow run (an ``X-LANGFLOW-GLOBAL-VAR-*``
+    header or an environment variable) — from every later record; the newest
+    :data:`~flowql.logs.redact.MAX_RUN_SECRETS` such values are kept."""
+    _redactor.add_secret(value, pinned=False)
 
 
 def install_logging(
     *,
     level: str = "INFO",
     buffer_size: int = DEFAULT_SIZE,
+    buffer_chars: int = DEFAULT_MAX_CHARS,
     secrets: tuple[str | None, ...] = (),
     database_url: str | None = None,
     console: bool = True,
@@ -216,9 +255,10 @@ def install_logging(
 
     ``level`` applies to FlowQL's and uvicorn's loggers (the root logger keeps its level, so
     libraries log warnings and up); ``secrets`` and the password of ``database_url`` join the
-    configured secrets, as do the values of :data:`SECRET_ENV_VARS`. uvicorn's loggers lose
-    their own handlers and propagate, so the server's console lines are redacted too. Returns
-    the buffer. Raises ValueError for an unknown level name.
+    configured secrets, as do the values of :data:`SECRET_ENV_VARS`. The buffer keeps
+    ``buffer_size`` records within ``buffer_chars`` characters. uvicorn's loggers lose their own
+    handlers and propagate, so the server's console lines are redacted too; its access logger is
+    switched off (:data:`SILENCED_LOGGERS`). Returns the buffer. Raises ValueError for an unknown level name.
     """
     numeric = logging.getLevelName(level.upper())
     if not isinstance(numeric, int):
@@ -226,7 +266,7 @@ def install_logging(
     register_secrets(
         *secrets, _database_password(database_url), *(os.environ.get(n) for n in SECRET_ENV_VARS)
     )
-    _buffer.resize(buffer_size)
+    _buffer.resize(buffer_size, buffer_chars)
     structlog.configure(
         processors=[
             structlog.stdlib.filter_by_level,
@@ -244,9 +284,7 @@ def install_logging(
     root = logging.getLogger()
     for handler in [h for h in root.handlers if getattr(h, _MARK, False)]:
         root.removeHandler(handler)
-    root.addHandler(_BufferHandler())
-    if console:
-        root.addHandler(_StderrHandler())
+    root.addHandler(_Handler(console=console))
     for name in APP_LOGGERS:
         logger = logging.getLogger(name)
         logger.setLevel(numeric)
@@ -255,4 +293,6 @@ def install_logging(
                 logger.removeHandler(handler)
             logger.propagate = True
             logger.disabled = False
+    for name in SILENCED_LOGGERS:
+        logging.getLogger(name).disabled = True
     return _buffer

@@ -21,6 +21,7 @@ from flowql.db.models import Message
 from flowql.engine import serialize_message
 from flowql.engine.types import ChatMessage
 from flowql.errors import NotFound
+from flowql.logs import register_run_secret
 from flowql.resolvers.input_checks import check_text
 
 #: Environment variables a flow may never read through ``load_from_db`` (server configuration
@@ -191,7 +192,8 @@ def _to_chat_message(row: Message) -> ChatMessage:
 class RunVariables(Mapping[str, str]):
     """``load_from_db`` variable lookup (design.md "Secrets and variables"): the request's
     ``X-LANGFLOW-GLOBAL-VAR-<NAME>`` headers first, then the environment variable ``<NAME>``,
-    except server settings (``FLOWQL_*`` / ``LANGFLOW_*``), which flows never see."""
+    except server settings (``FLOWQL_*`` / ``LANGFLOW_*``), which flows never see. Every value
+    looked up is redacted from the logs from then on (:func:`flowql.logs.register_run_secret`)."""
 
     def __init__(self, headers: Mapping[str, str]) -> None:
         self._headers = dict(headers)
@@ -202,10 +204,13 @@ class RunVariables(Mapping[str, str]):
 
     def __getitem__(self, name: str) -> str:
         if name in self._headers:
-            return self._headers[name]
-        if self._env_allowed(name) and name in os.environ:
-            return os.environ[name]
-        raise KeyError(name)
+            value = self._headers[name]
+        elif self._env_allowed(name) and name in os.environ:
+            value = os.environ[name]
+        else:
+            raise KeyError(name)
+        register_run_secret(value)
+        return value
 
     def __iter__(self) -> Iterator[str]:
         names = dict.fromkeys(self._headers)

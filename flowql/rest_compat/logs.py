@@ -1,16 +1,16 @@
 """Langflow's log routes: ``GET /logs`` and ``GET /logs-stream`` (superusers only).
 
-``/logs`` answers ``{"<timestamp ms>": "<line>", ...}`` oldest first, as Langflow does (a
-record's timestamp is unique in the buffer, so no line is lost to a key collision).
+``/logs`` answers ``{"<timestamp ms>": "<line>", ...}`` oldest first, as Langflow does (records
+logged in the same millisecond share one key, their lines joined by newlines, so none is lost
+to a key collision).
 ``/logs-stream`` is ``text/event-stream`` framed as Langflow frames it: one JSON object
 ``{"<timestamp ms>": "<line>"}`` per record followed by a blank line, and ``keepalive`` after
-:data:`KEEPALIVE_SECONDS` without a record; it runs until the client disconnects.
+:data:`~flowql.resolvers.logs.RECHECK_SECONDS` without a record; it runs until the client
+disconnects or the caller is no longer an active superuser (checked again as often).
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
 from collections.abc import AsyncIterator
 from typing import Annotated
@@ -25,12 +25,15 @@ from flowql.rest_compat.sse import EVENT_STREAM
 
 router = APIRouter(tags=["Log"])
 
-#: Seconds without a record before the stream sends ``keepalive`` (Langflow: five 1 s polls).
-KEEPALIVE_SECONDS = 5.0
-
 
 def _lines(entries: list[LogEntry]) -> dict[str, str]:
-    return {str(entry.timestamp): entry.line for entry in entries}
+    """Langflow's ``{timestamp: line}``; records of the same millisecond share one key, their
+    lines joined by newlines (oldest first)."""
+    lines: dict[str, str] = {}
+    for entry in entries:
+        key = str(entry.timestamp)
+        lines[key] = f"{lines[key]}\n{entry.line}" if key in lines else entry.line
+    return lines
 
 
 @router.get("/logs")
@@ -50,31 +53,18 @@ async def get_logs(
     return _lines(entries)
 
 
-async def _pump(source: AsyncIterator[LogEntry], queue: asyncio.Queue[LogEntry]) -> None:
+async def _frames(source: AsyncIterator[LogEntry | None]) -> AsyncIterator[str]:
     async for entry in source:
-        await queue.put(entry)
-
-
-async def _frames(source: AsyncIterator[LogEntry]) -> AsyncIterator[str]:
-    queue: asyncio.Queue[LogEntry] = asyncio.Queue(maxsize=1000)
-    pump = asyncio.create_task(_pump(source, queue))
-    try:
-        while True:
-            try:
-                entry = await asyncio.wait_for(queue.get(), KEEPALIVE_SECONDS)
-            except TimeoutError:
-                yield "keepalive\n\n"
-                continue
+        if entry is None:
+            yield "keepalive\n\n"
+        else:
             yield f"{json.dumps({str(entry.timestamp): entry.line})}\n\n"
-    finally:
-        pump.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await pump
 
 
 @router.get("/logs-stream", responses={200: {"description": "The log stream", "content": {EVENT_STREAM: {}}}})
 async def stream_logs(ctx: Ctx) -> StreamingResponse:
     """The records logged from now on, live (Langflow ``GET /logs-stream``; framing in the
-    module docstring). 401 without credentials, 403 for an ordinary user."""
+    module docstring). 401 without credentials, 403 for an ordinary user; ends when the caller
+    is demoted or deactivated."""
     source = logs.follow_logs(ctx)
     return StreamingResponse(_frames(source), media_type=EVENT_STREAM)

@@ -10,11 +10,13 @@ from collections.abc import AsyncGenerator
 
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import update
 from strawberry.types import ExecutionResult
 
 from flowql.auth.api_keys import generate_api_key
 from flowql.auth.principal import Principal
 from flowql.context import Context
+from flowql.db.models import User
 from flowql.schema.build import build_schema
 from flowql.schema.context import GraphQLContext
 from flowql.services import AppServices
@@ -98,3 +100,28 @@ async def test_logs_over_a_websocket(protocol: str, live_server: LiveServer, mak
                 assert result is not None and not result.get("errors"), result
                 if marker in result["data"]["logs"]:
                     break
+
+
+@pytest.mark.parametrize("change", [{"is_superuser": False}, {"is_active": False}])
+async def test_the_subscription_completes_when_the_superuser_is_demoted_or_deactivated(
+    app: FastAPI,
+    services: AppServices,
+    make_user: MakeUser,
+    monkeypatch: pytest.MonkeyPatch,
+    change: dict[str, bool],
+) -> None:
+    monkeypatch.setattr("flowql.resolvers.logs.RECHECK_SECONDS", 0.1)
+    admin = await make_user("demoted", superuser=True)
+    stream = await _subscribe(services, admin.principal)
+    marker = f"gql-demote-{uuid.uuid4().hex}"
+    async with asyncio.timeout(HANG_GUARD):
+        first = asyncio.ensure_future(anext(stream))
+        while not first.done():  # log until the subscription, started meanwhile, sees a line
+            logging.getLogger("flowql.test").warning(marker)
+            await asyncio.wait([first], timeout=0.2)
+        assert first.result().errors is None
+        async with services.sessions() as session:
+            await session.execute(update(User).where(User.id == admin.principal.user_id).values(**change))
+            await session.commit()
+        later = [r async for r in stream]  # completes by itself
+    assert all(r.errors is None for r in later), later  # lines until the check, then the end

@@ -35,6 +35,29 @@ def model_flow(name: str = "assistant", *, api_key: str = "", stream: bool = Tru
     )
 
 
+def url_flow(name: str, variable: str) -> dict[str, Any]:
+    """URL component fetching the URL held by ``load_from_db`` variable ``variable`` (failing
+    on any error) → Chat Output."""
+    url = fb.node(
+        "URLComponent-1",
+        "URLComponent",
+        {
+            "urls": fb.field(variable, load_from_db=True),
+            "continue_on_failure": False,
+            "check_response_status": True,
+            "max_depth": 1,
+            "format": "Text",
+        },
+        ["page_results", "raw_results"],
+        "URL",
+    )
+    return fb.flow(
+        name,
+        [url, fb.chat_out("ChatOutput-1")],
+        [fb.edge("URLComponent-1", "raw_results", "ChatOutput-1", "input_value")],
+    )
+
+
 def write_flow(directory: Path, name: str, flow: dict[str, Any]) -> Path:
     """Store ``flow`` as ``<directory>/<name>.json``."""
     directory.mkdir(parents=True, exist_ok=True)

@@ -5,11 +5,16 @@ chunks and its single end, and the answers when nothing is configured."""
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import httpx
 import pytest
 
+from flowql.context import Context
+from flowql.errors import NotFound
+from flowql.resolvers import agentic
+from flowql.services import AppServices
 from flowql.settings import Settings
 from tests import flowbuilder as fb
 from tests.conftest import TestUser
@@ -214,3 +219,61 @@ async def test_request_fields_reach_the_flow_as_variables(
     r = await client.post("/api/v1/agentic/execute/vars", json=body, headers=alice.headers)
     assert r.status_code == 200, r.text
     assert r.json()["result"] == "Flow flow-being-edited component Agent-9 field system_prompt: hello"
+
+
+#: Paths opened or scanned while :data:`_AUDIT` is recording (a process audit hook).
+_AUDIT: list[tuple[str, str]] | None = None
+
+
+def _audit_hook(event: str, args: tuple[object, ...]) -> None:
+    if _AUDIT is not None and event in ("open", "os.scandir", "os.listdir") and args:
+        path = os.fsdecode(args[0]) if isinstance(args[0], str | bytes) else str(args[0])
+        if not path.startswith((sys.prefix, sys.base_prefix)):  # the interpreter's own modules
+            _AUDIT.append((event, path))
+
+
+sys.addaudithook(_audit_hook)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "../outside/secret",
+        "../x",
+        "..",
+        ".",
+        "",
+        "sub/inner",
+        "sub\\inner",
+        "..\\..\\x",
+        "/etc/passwd",
+        "echo.json",
+        "linked",
+        "notes",
+        "x\x00",
+        "echo/../echo",
+    ],
+)
+def test_the_resolver_looks_names_up_in_the_index_and_opens_nothing_else(
+    settings: Settings, services: AppServices, flows_dir: Path, tmp_path: Path, name: str
+) -> None:
+    global _AUDIT
+    outside = write_flow(tmp_path / "outside", "secret", fb.echo_flow("outside"))
+    write_flow(tmp_path, "x", fb.echo_flow("x"))
+    write_flow(flows_dir / "sub", "inner", fb.echo_flow("inner"))
+    os.symlink(outside, flows_dir / "linked.json")
+    (flows_dir / "notes.txt").write_text("{}")
+    ctx = Context(settings=settings, sessions=services.sessions)
+    _AUDIT = []
+    try:
+        with pytest.raises(NotFound) as refused:
+            agentic.load_indexed_flow(ctx, name)
+        seen = list(_AUDIT)
+        _AUDIT = []
+        assert agentic.load_indexed_flow(ctx, "echo")["nodes"]  # the hook sees a real lookup
+        control = list(_AUDIT)
+    finally:
+        _AUDIT = None
+    assert refused.value.message.startswith("Flow '")
+    assert seen == [("os.scandir", str(flows_dir))]  # the folder scanned, no file opened
+    assert control == [("os.scandir", str(flows_dir)), ("open", str(flows_dir / "echo.json"))]

@@ -6,18 +6,22 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 import uuid
 from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import update
 
 from flowql.auth.api_keys import generate_api_key
+from flowql.db.models import User
+from flowql.services import AppServices
 from flowql.settings import Settings
 from tests.conftest import MakeUser, TestUser
 from tests.live_server import HANG_GUARD
 from tests.model_server import ModelServer, error
-from tests.rest_compat.agentic_support import log_lines, model_flow, write_flow
+from tests.rest_compat.agentic_support import log_lines, model_flow, url_flow, write_flow
 
 FORBIDDEN = {"detail": "The user doesn't have enough privileges"}
 
@@ -65,6 +69,8 @@ async def test_logs_stream_sends_new_records_to_a_superuser(
                     assert key not in line
                     assert line.endswith(f"{marker} with key sk-***")
                     break
+            else:
+                pytest.fail("the stream ended without the marker")
 
 
 async def test_logs_stream_refuses_an_ordinary_user_live(
@@ -82,26 +88,30 @@ async def test_lines_before_after_and_timestamp(client: httpx.AsyncClient, admin
         log.warning("%s-%d", tag, i)
     stamps = {}
     r = await client.get("/logs", params={"lines_before": 200}, headers=admin.headers)
-    for stamp, line in r.json().items():
-        for i in range(3):
-            if line.endswith(f"{tag}-{i}"):
-                stamps[i] = int(stamp)
-    assert stamps[0] < stamps[1] < stamps[2]  # unique, increasing keys
+    for stamp, text in r.json().items():
+        for line in text.split("\n"):  # records of one millisecond share a key
+            for i in range(3):
+                if line.endswith(f"{tag}-{i}"):
+                    stamps[i] = int(stamp)
+    assert stamps[0] <= stamps[1] <= stamps[2]  # never decreasing, never ahead of the clock
+    assert stamps[2] <= int(time.time() * 1000)
 
     def tail(body: dict[str, str]) -> list[str]:
-        return [line.rsplit(": ", 1)[-1] for line in body.values()]
+        return [line.rsplit(": ", 1)[-1] for text in body.values() for line in text.split("\n")]
 
     r = await client.get("/logs", params={"timestamp": stamps[0], "lines_after": 2}, headers=admin.headers)
     assert tail(r.json()) == [f"{tag}-0", f"{tag}-1"]
-    r = await client.get("/logs", params={"timestamp": stamps[2], "lines_before": 2}, headers=admin.headers)
-    assert tail(r.json()) == [f"{tag}-0", f"{tag}-1"]
-    r = await client.get("/logs", params={"timestamp": stamps[2]}, headers=admin.headers)
-    assert len(r.json()) == 10 and tail(r.json())[-1] == f"{tag}-1"
+    r = await client.get(
+        "/logs", params={"timestamp": stamps[2] + 1, "lines_before": 2}, headers=admin.headers
+    )
+    assert tail(r.json()) == [f"{tag}-1", f"{tag}-2"]
+    r = await client.get("/logs", params={"timestamp": stamps[2] + 1}, headers=admin.headers)
+    assert len(tail(r.json())) == 10 and tail(r.json())[-1] == f"{tag}-2"
     log.warning("%s-last", tag)
     r = await client.get("/logs", params={"lines_before": 1}, headers=admin.headers)
     assert tail(r.json()) == [f"{tag}-last"]
     r = await client.get("/logs", headers=admin.headers)
-    assert len(r.json()) == 10
+    assert len(tail(r.json())) == 10
     for params in ({"lines_before": 1, "lines_after": 1, "timestamp": 1}, {"lines_after": 3}):
         r = await client.get("/logs", params=params, headers=admin.headers)
         assert r.status_code == 422, params
@@ -121,7 +131,8 @@ async def test_secrets_never_reach_a_stored_or_printed_line(
     password = f"Tr0ub4dor-{uuid.uuid4().hex}"
     header_key, query_key, bearer_key, flow_key, echoed_key = (generate_api_key() for _ in range(5))
     forged_jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJmb3JnZWQifQ.c2lnbmF0dXJlLWZvcmdlZA"
-    secrets = [password, header_key, query_key, bearer_key, flow_key, echoed_key, forged_jwt]
+    forged_cookie = f"forged-cookie-{uuid.uuid4().hex}"
+    secrets = [password, header_key, query_key, bearer_key, flow_key, echoed_key, forged_jwt, forged_cookie]
     secrets.append(str(settings.secret_key))
 
     # A failed login (the password also in the query string, as careless clients send it).
@@ -139,6 +150,8 @@ async def test_secrets_never_reach_a_stored_or_printed_line(
     auth = {"Authorization": f"Bearer {bearer_key}"}
     assert (await client.get("/api/v1/flows/", headers=auth)).status_code == 401
     assert (await client.get("/api/v1/flows/", params={"token": forged_jwt})).status_code == 401
+    cookie = {"Cookie": f"access_token_lf={forged_cookie}"}
+    assert (await client.get("/api/v1/flows/", headers=cookie)).status_code == 401
     # A flow error whose message echoes a key (the engine masks the key the flow sent itself; a
     # provider may echo another one, e.g. a key given in the prompt).
     settings.agentic_flows_dir = tmp_path / "agentic"
@@ -159,6 +172,7 @@ async def test_secrets_never_reach_a_stored_or_printed_line(
     assert any("GET /api/v1/flows/?x-api-key=*** -> 401" in line for line in lines)
     assert any("GET /api/v1/flows/ -> 401" in line and "credentials=bearer" in line for line in lines)
     assert any("GET /api/v1/flows/?token=*** -> 401" in line for line in lines)
+    assert any("GET /api/v1/flows/ -> 401" in line and "credentials=cookie" in line for line in lines)
     failure = [line for line in lines if "agentic flow 'failing' failed" in line]
     assert failure and "Incorrect API key provided: sk-***" in failure[0]
     for text in ("POST /api/v1/login?password=*** -> 401", "agentic flow 'failing' failed", "sk-***"):
@@ -167,3 +181,110 @@ async def test_secrets_never_reach_a_stored_or_printed_line(
     for secret in secrets:
         assert not [line for line in lines if secret in line], secret
         assert secret not in printed, secret
+
+
+async def test_run_variables_never_reach_a_line(
+    client: httpx.AsyncClient,
+    alice: TestUser,
+    admin: TestUser,
+    settings: Settings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Values of ``X-LANGFLOW-GLOBAL-VAR-*`` headers and of environment variables resolved for
+    a run (not shaped like any key) are redacted from the error lines that echo them."""
+    header_value = f"LEAKURL3gv{uuid.uuid4().hex[:12]}"
+    env_value = f"ENVLEAK{uuid.uuid4().hex[:12]}"
+    monkeypatch.setenv("FIX12_SERVICE_URL", f"http://127.0.0.1:9/env?access={env_value}")
+    settings.agentic_flows_dir = tmp_path / "agentic"
+    for name, variable in (("header", "SERVICE_URL"), ("env", "FIX12_SERVICE_URL")):
+        write_flow(settings.agentic_flows_dir, name, url_flow(name, variable))
+    headers = {
+        **alice.headers,
+        "X-LANGFLOW-GLOBAL-VAR-SERVICE_URL": f"http://127.0.0.1:9/x?key={header_value}",
+    }
+    for name in ("header", "env"):
+        r = await client.post(f"/api/v1/agentic/execute/{name}", json={"flow_id": "f"}, headers=headers)
+        assert r.status_code in (422, 502), r.text
+
+    lines = await log_lines(client, admin)
+    printed = capsys.readouterr().err
+    for name in ("header", "env"):
+        failure = [line for line in lines if f"agentic flow '{name}' failed" in line]
+        assert failure and "fetch ***: 127.0.0.1 is a loopback address" in failure[0], failure
+    for secret in (header_value, env_value):
+        assert not [line for line in lines if secret in line], secret
+        assert secret not in printed, secret
+
+
+async def test_a_request_cannot_forge_lines_or_send_terminal_escapes(
+    client: httpx.AsyncClient, admin: TestUser, capsys: pytest.CaptureFixture[str]
+) -> None:
+    forged = "2026-01-01T00:00:00Z INFO flowql.access: forged"
+    tag = uuid.uuid4().hex
+    path = f"/api/v1/{tag}%0A{forged.replace(' ', '%20')}%1b[31m%0D"
+    r = await client.get(path, params={"q": f"a\nb\x1b[0m{tag}"})
+    assert r.status_code == 404
+    lines = await log_lines(client, admin)
+    printed = capsys.readouterr().err
+    access = [line for line in lines if tag in line and "-> 404" in line]
+    assert len(access) == 1
+    assert f"GET /api/v1/{tag}%0A2026-01-01T00:00:00Z%20INFO" in access[0]  # the path as sent
+    assert "%1b[31m%0D?q=a%5Cnb%5Cx1b[0m" in access[0]  # the query decoded, escaped, encoded
+    for text in (*lines, printed):
+        assert "\x1b" not in text
+    for text in (*lines, printed):  # /logs joins the lines of one millisecond with newlines
+        assert not [part for part in text.split("\n") if part.startswith("2026-01-01T00:00:00Z")]
+
+
+async def test_huge_requests_are_logged_cut(client: httpx.AsyncClient, admin: TestUser) -> None:
+    tag = uuid.uuid4().hex
+    r = await client.get(f"/api/v1/{tag}/{'p' * 20_000}", params={"q": "x" * 40_000, "page": "2"})
+    assert r.status_code == 404
+    (line,) = [line for line in await log_lines(client, admin) if tag in line]
+    assert len(line) < 5_000
+    assert (
+        f"GET /api/v1/{tag}/…[20000 characters cut]?q=%E2%80%A6[40000+characters+cut]&page=2 -> 404" in line
+    )
+    r = await client.get(f"/api/v1/{tag}", params=[("k", "v" * 500)] * 40)
+    (line,) = [line for line in await log_lines(client, admin) if f"{tag}?" in line]
+    assert len(line) < 5_000 and "characters in all] -> 404" in line
+
+
+async def test_a_graphql_get_login_is_logged_without_its_password(
+    client: httpx.AsyncClient, alice: TestUser, admin: TestUser
+) -> None:
+    password = f"GqlPass-{uuid.uuid4().hex}"
+    query = f'mutation {{ login(username: "{alice.username}", password: "{password}") {{ accessToken }} }}'
+    await client.get("/api/v2/graphql", params={"query": query})
+    lines = [line for line in await log_lines(client, admin) if "GET /api/v2/graphql?query=" in line]
+    assert lines and all(password not in line for line in lines)
+    assert "password%3A+%22***%22" in lines[-1]
+
+
+@pytest.mark.parametrize("change", [{"is_superuser": False}, {"is_active": False}])
+async def test_logs_stream_ends_when_the_superuser_is_demoted_or_deactivated(
+    live_client: httpx.AsyncClient,
+    admin: TestUser,
+    services: AppServices,
+    monkeypatch: pytest.MonkeyPatch,
+    change: dict[str, bool],
+) -> None:
+    monkeypatch.setattr("flowql.resolvers.logs.RECHECK_SECONDS", 0.1)
+    marker = f"before-{uuid.uuid4().hex}"
+    frames: list[str] = []
+    async with asyncio.timeout(HANG_GUARD):
+        async with live_client.stream("GET", "/logs-stream", headers=admin.headers) as r:
+            assert r.status_code == 200
+            lines = r.aiter_lines()
+            async for raw in lines:  # the stream is live: it sends keepalives, then the marker
+                logging.getLogger("flowql.test").warning(marker)
+                if marker in raw:
+                    break
+            async with services.sessions() as session:
+                await session.execute(update(User).where(User.id == admin.principal.user_id).values(**change))
+                await session.commit()
+            async for raw in lines:  # ends by itself; a keepalive or two may come first
+                frames.append(raw)
+    assert all(frame in ("", "keepalive") or frame.startswith("{") for frame in frames), frames
