@@ -138,8 +138,12 @@ class Settings(BaseSettings):
 
     @property
     def resolved_public_url(self) -> str:
-        """``public_url`` without a trailing ``/``, else ``http://{host}:{port}``."""
-        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+        """``public_url`` without a trailing ``/``, else ``http://{host}:{port}`` — with
+        ``127.0.0.1`` for a wildcard host (``0.0.0.0``, ``::``, empty), which no client can
+        connect to: set ``FLOWQL_PUBLIC_URL`` when clients reach the server by another name."""
+        wildcard = self.host in ("0.0.0.0", "::", "[::]", "")  # noqa: S104 (compared, never bound)
+        host = "127.0.0.1" if wildcard else self.host
+        return (self.public_url or f"http://{host}:{self.port}").rstrip("/")
 
     def resolved_secret_key(self) -> str:
         """The JWT signing key: configured, else generated once and kept in ``data_dir/secret_key``."""

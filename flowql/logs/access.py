@@ -6,7 +6,9 @@ for its credentials (401) is a ``warning`` that names which kinds of credentials
 sent (``raw_path``, percent-encoded), so ``%0A`` or ``%1b`` stay text; the query is decoded
 pair by pair, each name and value redacted (a value under a secret-looking name replaced whole,
 e.g. ``?pass%77ord=`` or a GraphQL ``query=`` carrying a password) and encoded again. Path and
-query are each cut to :data:`MAX_TARGET_CHARS`. Websocket and lifespan traffic pass through
+query are each cut to :data:`MAX_TARGET_CHARS`. Each request starts with no run secrets of its
+own (:func:`~flowql.logs.run_secrets.isolated`): the variables of a run it starts mask its own
+records, its access line included, and nothing logged outside it. Websocket and lifespan traffic pass through
 unlogged.
 """
 
@@ -18,7 +20,8 @@ from urllib.parse import parse_qsl, quote, urlencode
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from flowql.logs.redact import MASK, SENSITIVE_KEY, cut, escape_controls
+from flowql.logs.redact import MASK, cut, escape_controls, secret_param
+from flowql.logs.run_secrets import isolated
 from flowql.logs.setup import redactor
 
 log = structlog.get_logger("flowql.access")
@@ -61,8 +64,9 @@ def logged_query(query: str) -> str:
     for name, value in parse_qsl(query, keep_blank_values=True):
         if size > MAX_TARGET_CHARS:
             return "&".join(parts) + f"…[{len(query)} characters in all]"
+        secret = secret_param(name)
         name = redactor().text(cut(name, MAX_TARGET_CHARS))
-        if SENSITIVE_KEY.search(name) and value:
+        if secret and value:
             value = MASK
         else:
             value = redactor().text(cut(value, MAX_TARGET_CHARS))
@@ -88,10 +92,11 @@ class AccessLog:
                 status["code"] = int(message["status"])
             await send(message)
 
-        try:
-            await self.app(scope, receive, record_status)
-        finally:
-            self._log(scope, status.get("code", 500))
+        with isolated():  # a run's variables mask this request's records, never the caller's
+            try:
+                await self.app(scope, receive, record_status)
+            finally:
+                self._log(scope, status.get("code", 500))
 
     @staticmethod
     def _log(scope: Scope, code: int) -> None:

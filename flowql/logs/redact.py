@@ -18,8 +18,9 @@
   (``?pass%77ord=``);
 - the password part of a URL (``scheme://user:password@host``, ``redis://:password@host``);
 - every configured secret value (:meth:`Redactor.add_secret`: the JWT signing key, provider keys
-  from the environment, the database password, the variables resolved for flow runs), also in
-  its percent-encoded forms.
+  from the environment, the database password), also in its percent-encoded forms;
+- in the records logged from within a flow run (its context and the tasks it starts), that
+  run's variable values (:mod:`flowql.logs.run_secrets`) — never in other records.
 
 Event dict values under a sensitive key (a name ending as above) are replaced whole.
 
@@ -36,20 +37,16 @@ or send terminal escapes.
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
-from urllib.parse import quote, quote_plus, unquote_plus
+from urllib.parse import unquote_plus
 
 import regex
 
-MASK = "***"
+from flowql.logs.run_secrets import MASK, MIN_SECRET_LENGTH, current_run_secrets, secret_forms
+from flowql.secrets import SECRET_NAME_ENDINGS, is_secret_name
 
-#: Shortest secret value that is redacted literally (shorter ones would mask ordinary words).
-MIN_SECRET_LENGTH = 8
-#: Most secret values remembered from flow runs (the oldest is forgotten first); configured
-#: secrets (:meth:`Redactor.add_secret` with ``pinned``) are never forgotten.
-MAX_RUN_SECRETS = 1024
+__all__ = ["MASK", "MIN_SECRET_LENGTH", "PATTERNS", "Redactor", "cut", "escape_controls"]
 #: Longest text redacted; the rest is cut (and said to be) before redaction.
 MAX_TEXT_CHARS = 32_768
 #: Guard on each substitution; the patterns are linear, so this is never reached in practice.
@@ -57,37 +54,40 @@ REDACT_TIMEOUT_SECONDS = 2.0
 #: What a text that could not be redacted is replaced with.
 WITHHELD = "*** (withheld: could not be redacted)"
 
-#: Names whose value is a secret: a name *ending* in one of these (case-insensitive).
-SENSITIVE_SUFFIXES = (
-    "password",
-    "passwd",
-    "passphrase",
-    "pwd",
-    "secret",
-    "secret_key",
-    "secretkey",
-    "token",
-    "api_key",
-    "api-key",
-    "apikey",
-    "access_key",
-    "private_key",
-    "authorization",
-    "cookie",
-    "token_lf",
+#: Names whose value is a secret: a name *ending* in one of these (case-insensitive; the shared
+#: rule of :func:`flowql.secrets.is_secret_name`, written with ``_``, ``-`` or nothing between
+#: words, so ``clientSecret``, ``client-secret`` and ``CLIENT_SECRET`` all match).
+SENSITIVE_SUFFIXES = tuple(
+    dict.fromkeys(
+        form
+        for ending in SECRET_NAME_ENDINGS
+        for form in (ending, ending.replace("_", "-"), ending.replace("_", ""))
+    )
 )
-#: Extra suffixes that mark a URL query parameter as secret.
-URL_SENSITIVE_SUFFIXES = ("key", "sig", "signature", "credential", "auth", "code")
 
 _SUFFIXES = "|".join(regex.escape(s) for s in SENSITIVE_SUFFIXES)
-_URL_SUFFIXES = "|".join(regex.escape(s) for s in (*SENSITIVE_SUFFIXES, *URL_SENSITIVE_SUFFIXES))
 
 #: structlog's bookkeeping entries of an event dict (never logged themselves).
 _META_KEYS = ("_record", "_from_structlog")
 
 #: Event dict keys whose whole value is a secret.
 SENSITIVE_KEY = regex.compile(rf"(?i)(?:{_SUFFIXES})\Z")
-_URL_SENSITIVE_NAME = regex.compile(rf"(?i)(?:{_URL_SUFFIXES})\Z")
+
+#: How many times a query parameter's name is percent-decoded before it is judged
+#: (``pass%2577ord`` → ``pass%77ord`` → ``password``).
+NAME_DECODINGS = 3
+
+
+def secret_param(name: str) -> bool:
+    """Whether URL parameter ``name`` (percent-decoded up to :data:`NAME_DECODINGS` times) holds
+    a secret: :func:`flowql.secrets.is_secret_name`, loose (``key``, ``sig``, ``code`` …)."""
+    for _ in range(NAME_DECODINGS):
+        decoded = unquote_plus(name)
+        if decoded == name:
+            break
+        name = decoded
+    return is_secret_name(name, loose=True)
+
 
 _WORD = r"A-Za-z0-9_\-"
 _VALUE = (
@@ -107,8 +107,8 @@ def _mask_value(match: regex.Match[str]) -> str:
 
 def _mask_query_param(match: regex.Match[str]) -> str:
     name = match.group(1)
-    if _URL_SENSITIVE_NAME.search(unquote_plus(name)):
-        return f"{name}={MASK}"
+    if secret_param(name):
+        return f"{name}{match.group(2)}{MASK}"
     return match.group(0)
 
 
@@ -143,11 +143,24 @@ PATTERNS: tuple[tuple[regex.Pattern[str], _Replacement], ...] = (
         ),
         _mask_value,
     ),
-    # ?name=value / &name=value with a secret-looking (percent-decoded) name.
-    (regex.compile(r"(?<=[?&;])([A-Za-z0-9_.~%+\-]++)=([^&\s#\"'<>;]*+)"), _mask_query_param),
+    # ?name=value / &name=value / ;name=value / #name=value with a secret-looking (decoded) name.
+    (regex.compile(r"(?<=[?&;#])([A-Za-z0-9_.~%+\-]++)(=)([^&\s#\"'<>;]*+)"), _mask_query_param),
+    # The same percent-encoded inside another URL's parameter (``%23access_token%3D…``).
+    (
+        regex.compile(
+            r"(?i)(?<=%3F|%26|%3B|%23)([A-Za-z0-9_.~+\-]++)(%3D)((?:(?!%26|%23|%3B)[^&\s#\"'<>;])*+)"
+        ),
+        _mask_query_param,
+    ),
     # scheme://user:password@host (the user may be empty).
     (
         regex.compile(r"(?i)(?<![a-z0-9+.\-])([a-z][a-z0-9+.\-]*+://[^:/@\s]*+:)([^@\s/]++)(@)"),
+        r"\1" + MASK + r"\3",
+    ),
+    # scheme://token@host (a user name alone is a token as often as not), also percent-encoded.
+    (regex.compile(r"(?i)(?<![a-z0-9+.\-])([a-z][a-z0-9+.\-]*+://)([^:/@\s?#]++)(@)"), r"\1" + MASK + r"\3"),
+    (
+        regex.compile(r"(?i)(%3A%2F%2F)((?:(?!%40|%2F)[^\s/&?#@])++)(%40)"),
         r"\1" + MASK + r"\3",
     ),
 )
@@ -186,36 +199,27 @@ class Redactor:
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         self._lock = threading.Lock()
         self._pinned: set[str] = set()
-        self._recent: OrderedDict[str, None] = OrderedDict()
         self._index: dict[str, tuple[str, ...]] = {}
         for value in secrets:
             self.add_secret(value)
 
-    def add_secret(self, value: str | None, *, pinned: bool = True) -> None:
-        """Redact ``value`` literally from now on, and its percent-encoded forms (ignored when
-        shorter than :data:`MIN_SECRET_LENGTH` characters). ``pinned`` values (configured
-        secrets) are kept for the life of the process; the others (values resolved for flow
-        runs) are the newest :data:`MAX_RUN_SECRETS`."""
+    def add_secret(self, value: str | None) -> None:
+        """Redact the configured secret ``value`` literally from every later record of the
+        process, and its percent-encoded forms (ignored when shorter than
+        :data:`MIN_SECRET_LENGTH` characters). Only for the server's own configuration (the JWT
+        key, provider keys from the environment, the database password): values resolved for a
+        flow run are that run's alone (:mod:`flowql.logs.run_secrets`)."""
         if not value or len(value) < MIN_SECRET_LENGTH:
             return
         with self._lock:
             if value in self._pinned:
                 return
-            if not pinned and value in self._recent:
-                self._recent.move_to_end(value)
-                return
-            if pinned:
-                self._pinned.add(value)
-                self._recent.pop(value, None)
-            else:
-                self._recent[value] = None
-                while len(self._recent) > MAX_RUN_SECRETS:
-                    self._recent.popitem(last=False)
+            self._pinned.add(value)
             self._compile()
 
     def _compile(self) -> None:
         index: dict[str, list[str]] = {}
-        for form in {form for value in (*self._pinned, *self._recent) for form in _forms(value)}:
+        for form in {form for value in self._pinned for form in secret_forms(value)}:
             index.setdefault(form[:MIN_SECRET_LENGTH], []).append(form)
         self._index = {prefix: tuple(sorted(forms, key=len, reverse=True)) for prefix, forms in index.items()}
 
@@ -242,13 +246,18 @@ class Redactor:
 
     @property
     def secret_count(self) -> int:
-        """How many secret values are redacted literally (pinned and from runs)."""
-        return len(self._pinned) + len(self._recent)
+        """How many configured secret values are redacted literally, in every record."""
+        return len(self._pinned)
 
     def text(self, value: str, *, multiline: bool = False) -> str:
         """``value`` cut to :data:`MAX_TEXT_CHARS`, every secret replaced by ``***``, control
-        characters escaped (:func:`escape_controls`; ``multiline`` keeps newlines)."""
+        characters escaped (:func:`escape_controls`; ``multiline`` keeps newlines). The values
+        of the current context's run (:func:`~flowql.logs.run_secrets.current_run_secrets`)
+        are masked too."""
         value = self._literals(cut(value))
+        run = current_run_secrets()
+        if run is not None:
+            value = run.mask(value)
         try:
             for pattern, replacement in PATTERNS:
                 value = pattern.sub(replacement, value, timeout=REDACT_TIMEOUT_SECONDS)
@@ -289,8 +298,3 @@ class Redactor:
         meta = {key: event_dict[key] for key in _META_KEYS if key in event_dict}
         rest = {key: item for key, item in event_dict.items() if key not in _META_KEYS}
         return {**self.mapping(rest), **meta}
-
-
-def _forms(value: str) -> set[str]:
-    """``value`` and its percent-encoded forms (as it may appear in a URL)."""
-    return {value, quote(value, safe=""), quote_plus(value, safe=""), quote(value)}

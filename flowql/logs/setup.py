@@ -48,7 +48,8 @@ _buffer = LogBuffer(DEFAULT_SIZE)
 
 
 def redactor() -> Redactor:
-    """The process's redactor (configured secrets accumulate; none is ever forgotten)."""
+    """The process's redactor (configured secrets accumulate; none is ever forgotten; values
+    of flow runs are never added to it: :mod:`flowql.logs.run_secrets`)."""
     return _redactor
 
 
@@ -233,13 +234,6 @@ def register_secrets(*values: str | None) -> None:
     process (see :meth:`~flowql.logs.redact.Redactor.add_secret`)."""
     for value in values:
         _redactor.add_secret(value)
-
-
-def register_run_secret(value: str | None) -> None:
-    """Redact ``value`` — a variable resolved for a flow run (an ``X-LANGFLOW-GLOBAL-VAR-*``
-    header or an environment variable) — from every later record; the newest
-    :data:`~flowql.logs.redact.MAX_RUN_SECRETS` such values are kept."""
-    _redactor.add_secret(value, pinned=False)
 
 
 def install_logging(

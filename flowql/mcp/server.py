@@ -71,7 +71,8 @@ def _safe_error(payload: object) -> object:
 
 
 class _JsonErrors:
-    """An ASGI ``send`` that passes answers below 400 through and turns the SDK's error answers
+    """An ASGI ``send`` that passes answers below 400 through (a 202 with an empty body without a
+    content type) and turns the SDK's error answers
     into JSON with the same status: plain text becomes ``{"detail": <text>}`` (the SDK's fixed
     texts; anything long or odd becomes the status phrase), JSON-RPC errors go through
     :func:`_safe_error`."""
@@ -79,9 +80,27 @@ class _JsonErrors:
     def __init__(self, send: Send) -> None:
         self._send = send
         self._start: Message | None = None
+        self._accepted: Message | None = None
         self._body = bytearray()
 
+    async def _send_accepted(self, body: Message) -> None:
+        """A 202 with an empty body (the SDK's answer to a notification) goes without its
+        ``content-type: application/json``, which promises a JSON body it does not have."""
+        start, self._accepted = self._accepted, None
+        assert start is not None
+        if not body.get("body") and not body.get("more_body", False):
+            headers = [(k, v) for k, v in start.get("headers", []) if k.lower() not in _REWRITTEN]
+            start = {**start, "headers": [*headers, (b"content-length", b"0")]}
+        await self._send(start)
+        await self._send(body)
+
     async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.start" and int(message["status"]) == HTTPStatus.ACCEPTED:
+            self._accepted = message  # an answer to a notification: sent when its body is known
+            return
+        if self._accepted is not None and message["type"] == "http.response.body":
+            await self._send_accepted(message)
+            return
         if message["type"] == "http.response.start" and int(message["status"]) >= 400:
             self._start = message
             return

@@ -1,7 +1,7 @@
 """A project's ``auth_settings`` (Langflow ``AuthSettings``): checked, stored, and answered with
 its secrets masked.
 
-Secrets (``oauth_client_secret``, ``api_key``, any ``*_secret``/``*_key``/``*password``/``*token``)
+Secrets (``oauth_client_secret``, ``api_key``, any name :func:`flowql.secrets.is_secret_name` names)
 read as :data:`MASK` in every answer (REST projects and MCP routes, GraphQL); a masked value sent
 back keeps the stored secret. ``api_key`` is kept for Langflow compatibility and grants nothing:
 the project's MCP endpoint takes its owner's API keys and access tokens.
@@ -13,6 +13,7 @@ from typing import Any
 
 from flowql.errors import FieldProblem, InvalidInput
 from flowql.resolvers.input_checks import check_json, text_problem
+from flowql.secrets import is_secret_name
 
 #: What every secret in an answer reads as.
 MASK = "*******"
@@ -39,11 +40,9 @@ AUTH_KEYS = frozenset(
 
 
 def is_secret_key(key: str) -> bool:
-    """Whether a config key names a secret (masked in answers)."""
-    lowered = key.lower()
-    return lowered in {"api_key", "apikey", "oauth_client_secret"} or lowered.endswith(
-        ("_secret", "_key", "password", "token")
-    )
+    """Whether a config key names a secret (masked in answers): the shared rule of
+    :func:`flowql.secrets.is_secret_name` (``loose``: any ``*_key`` too)."""
+    return is_secret_name(key, loose=True)
 
 
 def mask_secrets(values: dict[str, Any] | None) -> dict[str, Any] | None:

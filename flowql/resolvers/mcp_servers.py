@@ -24,8 +24,9 @@ from sqlalchemy.exc import IntegrityError
 from flowql.context import Context
 from flowql.db.models import McpServer
 from flowql.errors import Conflict, FieldProblem, InvalidInput, NotFound, TooLarge
-from flowql.resolvers.auth_settings import MASK, is_secret_key
+from flowql.resolvers.auth_settings import MASK
 from flowql.resolvers.input_checks import check_json, text_problem
+from flowql.secrets import is_secret_name, looks_like_secret
 
 SERVER_NOT_FOUND = "MCP server not found"
 NAME_MAX = 255
@@ -36,34 +37,9 @@ SECRET_MAPS = ("env", "headers")
 MAX_CONFIG_CHARS = 64 * 1024
 
 
-#: Values that look like credentials wherever they appear (OpenAI-style ``sk-...``, GitHub,
-#: Slack and AWS key shapes) and ``Bearer``/``Basic``/``Token`` authorization values.
-SECRET_SHAPE = re.compile(
-    r"(?<![A-Za-z0-9])(sk-[A-Za-z0-9_-]{8,}|gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}"
-    r"|xox[abprs]-[A-Za-z0-9-]{10,}|AKIA[0-9A-Z]{16})|^\s*(bearer|basic|token)\s+\S",
-    re.IGNORECASE,
-)
-#: Names (of keys, flags, headers, query parameters) whose values are secrets, besides
-#: :func:`~flowql.resolvers.auth_settings.is_secret_key`'s.
-SECRET_NAMES = frozenset(
-    {
-        "key",
-        "token",
-        "secret",
-        "password",
-        "pass",
-        "passwd",
-        "pwd",
-        "auth",
-        "authorization",
-        "proxy_authorization",
-        "cookie",
-        "credential",
-        "credentials",
-        "sig",
-        "signature",
-    }
-)
+#: ``Bearer``/``Basic``/``Token`` authorization values (credential shapes are
+#: :data:`flowql.secrets.SECRET_SHAPE`, shared with the logs).
+AUTHORIZATION_VALUE = re.compile(r"^\s*(bearer|basic|token)\s+\S", re.IGNORECASE)
 #: Flags whose next argument is a header (``Name: value``, or ``Name`` then ``value``).
 HEADER_FLAGS = frozenset({"--headers", "--header", "-H"})
 #: Flags whose next argument is ``NAME=value`` of an environment variable.
@@ -71,9 +47,25 @@ ENV_FLAGS = frozenset({"-e", "--env"})
 
 
 def _secret_name(name: str) -> bool:
-    """Whether a key, flag, header or query parameter named ``name`` holds a secret."""
-    normal = name.strip().lstrip("-").lower().replace("-", "_")
-    return is_secret_key(normal) or normal in SECRET_NAMES
+    """Whether a key, flag, header or query parameter named ``name`` holds a secret (the shared
+    rule, :func:`flowql.secrets.is_secret_name`, loose)."""
+    return is_secret_name(name, loose=True)
+
+
+def _mask_params(text: str, sep: str) -> str:
+    """``name=value`` pairs joined by ``sep`` with secret-named values as :data:`MASK`."""
+    return sep.join(
+        f"{name}={MASK}" if value and _secret_name(unquote(unquote(name))) else f"{name}{eq}{value}"
+        for name, eq, value in (item.partition("=") for item in text.split(sep))
+    )
+
+
+def _mask_path(path: str) -> str:
+    """``path`` with secret-named ``;name=value`` parameters (``;jsessionid=``) masked."""
+    return "/".join(
+        ";".join([segment.split(";")[0], *(_mask_params(p, "&") for p in segment.split(";")[1:])])
+        for segment in path.split("/")
+    )
 
 
 def _mask_url(text: str) -> str:
@@ -88,18 +80,57 @@ def _mask_url(text: str) -> str:
     userinfo, at, hostport = netloc.rpartition("@")
     if at and ":" in userinfo:
         netloc = f"{userinfo.split(':', 1)[0]}:{MASK}@{hostport}"
-    query = "&".join(
-        f"{name}={MASK}" if value and _secret_name(unquote(name)) else f"{name}{sep}{value}"
-        for name, sep, value in (item.partition("=") for item in parts.query.split("&"))
-    )
-    if netloc == parts.netloc and query == parts.query:
+    elif at and userinfo:  # https://TOKEN@host: a user name alone is a token as often as not
+        netloc = f"{MASK}@{hostport}"
+    path = _mask_path(parts.path)
+    query = _mask_params(parts.query, "&")
+    fragment = _mask_params(parts.fragment, "&")
+    if (netloc, path, query, fragment) == (parts.netloc, parts.path, parts.query, parts.fragment):
         return text  # nothing secret: exactly as stored
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+    return urlunsplit((parts.scheme, netloc, path, query, fragment))
+
+
+def _mask_json(text: str) -> str | None:
+    """A JSON object or array in ``text`` (``--config '{"apiKey": …}'``) masked like a config,
+    as JSON again; ``None`` when ``text`` is no such JSON."""
+    if not text.lstrip().startswith(("{", "[")):
+        return None
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        return None
+    masked = _mask(None, parsed)
+    return text if masked == parsed else json.dumps(masked)
+
+
+_ASSIGNED_NAME = re.compile(r"-{0,2}[A-Za-z_][A-Za-z0-9_.\-]*")
+
+
+def _mask_assignment(text: str) -> str | None:
+    """``NAME=value`` (``API_KEY=v``, ``--env=GITHUB_TOKEN=v``, ``-eOPENAI_API_KEY=v``) with the
+    value after the first secret name, or after an environment flag, as :data:`MASK`; ``None``
+    when ``text`` assigns nothing secret."""
+    pieces = text.split("=")
+    for i, name in enumerate(pieces[:-1]):
+        if not _ASSIGNED_NAME.fullmatch(name):
+            return None
+        glued_env = name.startswith("-e") and not name.startswith("--") and _secret_name(name[2:])
+        if _secret_name(name) or glued_env or (i == 0 and name in ENV_FLAGS and len(pieces) > 2):
+            keep = i + 2 if name in ENV_FLAGS else i + 1
+            return "=".join([*pieces[:keep], MASK])
+    return None
 
 
 def _mask_text(text: str) -> str:
-    """:data:`MASK` for a credential-shaped text, else :func:`_mask_url`."""
-    return MASK if SECRET_SHAPE.search(text) else _mask_url(text)
+    """:data:`MASK` for a credential-shaped text, else the text with secrets in it as JSON, as
+    ``NAME=value`` or in a URL masked."""
+    if looks_like_secret(text) or AUTHORIZATION_VALUE.search(text):
+        return MASK
+    for mask in (_mask_json, _mask_assignment):
+        masked = mask(text)
+        if masked is not None:
+            return masked
+    return _mask_url(text)
 
 
 def _mask_header(text: str) -> str:
@@ -139,9 +170,7 @@ def _mask_args(args: list[Any]) -> list[Any]:
         elif arg in HEADER_FLAGS or arg in ENV_FLAGS:
             shown.append(arg)
             expect = "header" if arg in HEADER_FLAGS else "env"
-        elif arg.startswith("-") and "=" in arg and _secret_name(arg.split("=", 1)[0]):
-            shown.append(f"{arg.split('=', 1)[0]}={MASK}")
-        elif arg.startswith("-") and _secret_name(arg):
+        elif arg.startswith("-") and "=" not in arg and _secret_name(arg):
             shown.append(arg)
             expect = "value"
         else:
@@ -166,7 +195,7 @@ def masked_config(config: dict[str, Any]) -> dict[str, Any]:
     """``config`` as answers show it, at any depth: every value of an ``env`` or ``headers``
     object, every secret-named key's value (:func:`_secret_name`), secrets in ``args``
     (:func:`_mask_args`), URL passwords and secret-named query values, and credential-shaped
-    strings (:data:`SECRET_SHAPE`) read :data:`MASK`."""
+    strings (:data:`flowql.secrets.SECRET_SHAPE`) read :data:`MASK`."""
     shown: dict[str, Any] = _mask(None, config)
     return shown
 
@@ -245,7 +274,7 @@ def check_config(config: object, stored: dict[str, Any] | None = None) -> dict[s
         if value is not None and (not isinstance(value, str) or text_problem(value, 4096) is not None):
             raise _problem(key, "must be a string of at most 4096 characters")
     if not checked.get("command") and not checked.get("url"):
-        raise _problem("command", "a command or a url is required")
+        raise _problem("command", "is required when no url is given")
     args = checked.get("args")
     if args is not None and not (isinstance(args, list) and all(isinstance(a, str) for a in args)):
         raise _problem("args", "must be a list of strings")

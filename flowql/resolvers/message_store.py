@@ -21,7 +21,7 @@ from flowql.db.models import Message
 from flowql.engine import serialize_message
 from flowql.engine.types import ChatMessage
 from flowql.errors import NotFound
-from flowql.logs import register_run_secret
+from flowql.logs import start_run_secrets
 from flowql.resolvers.input_checks import check_text
 
 #: Environment variables a flow may never read through ``load_from_db`` (server configuration
@@ -193,10 +193,14 @@ class RunVariables(Mapping[str, str]):
     """``load_from_db`` variable lookup (design.md "Secrets and variables"): the request's
     ``X-LANGFLOW-GLOBAL-VAR-<NAME>`` headers first, then the environment variable ``<NAME>``,
     except server settings (``FLOWQL_*`` / ``LANGFLOW_*``), which flows never see. Every value
-    looked up is redacted from the logs from then on (:func:`flowql.logs.register_run_secret`)."""
+    looked up is redacted from the records this run logs (its context and the tasks started
+    after construction) and from no other record: construction makes a new
+    :class:`~flowql.logs.RunSecrets` the current context's (:func:`flowql.logs.start_run_secrets`),
+    so build it before the engine starts its tasks."""
 
     def __init__(self, headers: Mapping[str, str]) -> None:
         self._headers = dict(headers)
+        self._secrets = start_run_secrets()
 
     @staticmethod
     def _env_allowed(name: str) -> bool:
@@ -209,7 +213,7 @@ class RunVariables(Mapping[str, str]):
             value = os.environ[name]
         else:
             raise KeyError(name)
-        register_run_secret(value)
+        self._secrets.add(value)
         return value
 
     def __iter__(self) -> Iterator[str]:

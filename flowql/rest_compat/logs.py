@@ -40,15 +40,15 @@ def _lines(entries: list[LogEntry]) -> dict[str, str]:
 async def get_logs(
     ctx: Ctx,
     lines_before: Annotated[
-        int, Query(description="The number of logs before the timestamp or the last log")
+        int, Query(ge=0, description="The number of logs before the timestamp or the last log")
     ] = 0,
-    lines_after: Annotated[int, Query(description="The number of logs after the timestamp")] = 0,
-    timestamp: Annotated[int, Query(description="The timestamp to start getting logs from")] = 0,
+    lines_after: Annotated[int, Query(ge=0, description="The number of logs after the timestamp")] = 0,
+    timestamp: Annotated[int, Query(ge=0, description="The timestamp to start getting logs from")] = 0,
 ) -> dict[str, str]:
     """Log lines from the server's buffer (Langflow ``GET /logs``; see
     :func:`flowql.resolvers.logs.read_logs`). 401 without credentials, 403 for an ordinary
-    user, 422 for ``lines_before`` with ``lines_after`` or ``lines_after`` without
-    ``timestamp``."""
+    user, 422 for a negative number, for ``lines_before`` with ``lines_after`` or ``lines_after``
+    without ``timestamp``."""
     entries = logs.read_logs(ctx, lines_before=lines_before, lines_after=lines_after, timestamp=timestamp)
     return _lines(entries)
 

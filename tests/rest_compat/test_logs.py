@@ -9,6 +9,7 @@ import logging
 import time
 import uuid
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -16,8 +17,11 @@ from sqlalchemy import update
 
 from flowql.auth.api_keys import generate_api_key
 from flowql.db.models import User
+from flowql.logs import RunSecrets, current_run_secrets, redactor, start_run_secrets
+from flowql.logs.run_secrets import MAX_RUN_SECRETS
 from flowql.services import AppServices
 from flowql.settings import Settings
+from tests import flowbuilder as fb
 from tests.conftest import MakeUser, TestUser
 from tests.live_server import HANG_GUARD
 from tests.model_server import ModelServer, error
@@ -47,6 +51,13 @@ async def test_logs_need_a_superuser(client: httpx.AsyncClient, alice: TestUser,
     lines = r.json()
     assert all(key.isdigit() for key in lines)
     assert any(line.endswith(f"WARNING flowql.test: {marker}") for line in lines.values())
+
+
+async def test_negative_log_counts_are_refused(client: httpx.AsyncClient, admin: TestUser) -> None:
+    for params in ({"lines_before": -1}, {"lines_after": -1, "timestamp": 1}, {"timestamp": -5}):
+        r = await client.get("/logs", params=params, headers=admin.headers)
+        assert r.status_code == 422, params
+        assert r.json()["detail"][0]["loc"] == ["query", next(iter(params))]
 
 
 async def test_logs_stream_sends_new_records_to_a_superuser(
@@ -216,6 +227,78 @@ async def test_run_variables_never_reach_a_line(
     for secret in (header_value, env_value):
         assert not [line for line in lines if secret in line], secret
         assert secret not in printed, secret
+
+
+async def test_a_run_variable_masks_only_the_records_of_its_own_run(
+    client: httpx.AsyncClient, alice: TestUser, admin: TestUser, settings: Settings, tmp_path: Path
+) -> None:
+    """A run's variable masks its value in that run's records, never in another request's (a
+    failed login's access line naming the same text) or in a record logged outside any run."""
+    settings.agentic_flows_dir = tmp_path / "agentic"
+    write_flow(settings.agentic_flows_dir, "poison", url_flow("poison", "SERVICE_URL"))
+    value = f"http://127.0.0.1:9/authentication-failed-{uuid.uuid4().hex[:8]}"
+    headers = {**alice.headers, "X-LANGFLOW-GLOBAL-VAR-SERVICE_URL": value}
+    r = await client.post("/api/v1/agentic/execute/poison", json={"flow_id": "f"}, headers=headers)
+    assert r.status_code in (422, 502), r.text
+    assert current_run_secrets() is None  # the request left no set to its caller
+    marker = f"outside-{uuid.uuid4().hex}"
+    logging.getLogger("flowql.test").warning("%s %s", marker, value)
+    r = await client.post(
+        "/api/v1/login", params={"next": value}, data={"username": alice.username, "password": "x"}
+    )
+    assert r.status_code == 401
+
+    lines = await log_lines(client, admin)
+    failure = [line for line in lines if "agentic flow 'poison' failed" in line]
+    assert failure and "fetch ***: 127.0.0.1 is a loopback address" in failure[0], failure
+    assert not [line for line in lines if value in line and "flowql.agentic" in line]
+    assert any(line.endswith(f"WARNING flowql.test: {marker} {value}") for line in lines)
+    encoded = quote(value, safe="")
+    assert any(f"authentication failed: POST /api/v1/login?next={encoded} -> 401" in line for line in lines)
+
+
+async def test_many_run_variables_stay_bounded_and_never_reach_the_process_redactor(
+    client: httpx.AsyncClient,
+    alice: TestUser,
+    settings: Settings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Runs with 500 variable headers each: every run's set holds at most
+    :data:`MAX_RUN_SECRETS` values (the first resolved), the process's redactor gains none."""
+    names = [f"V{i}" for i in range(500)]
+    fields = {n: fb.field(n, load_from_db=True) for n in names}
+    template = "".join(f"{{{n}}}" for n in names)
+    settings.agentic_flows_dir = tmp_path / "agentic"
+    write_flow(
+        settings.agentic_flows_dir,
+        "many",
+        fb.flow(
+            "many",
+            [fb.prompt("Prompt-a", template, fields), fb.chat_out("ChatOutput-a")],  # type: ignore[arg-type]
+            [fb.edge("Prompt-a", "prompt", "ChatOutput-a", "input_value")],
+        ),
+    )
+    made: list[RunSecrets] = []
+
+    def capturing() -> RunSecrets:
+        made.append(start_run_secrets())
+        return made[-1]
+
+    monkeypatch.setattr("flowql.resolvers.message_store.start_run_secrets", capturing)
+    before = redactor().secret_count
+    for run in range(3):
+        headers = {**alice.headers, **{f"X-LANGFLOW-GLOBAL-VAR-{n}": f"run{run}-{n}-value" for n in names}}
+        r = await client.post("/api/v1/agentic/execute/many", json={"flow_id": "f"}, headers=headers)
+        assert r.status_code == 200, r.text
+        assert f"run{run}-V0-valuerun{run}-V1-value" in r.text
+    assert redactor().secret_count == before
+    assert len(made) == 3
+    for run, secrets in enumerate(made):
+        assert len(secrets) == MAX_RUN_SECRETS
+        resolved = [f"run{run}-{n}-value" for n in names]
+        assert sum(value in secrets for value in resolved) == MAX_RUN_SECRETS
+        assert f"run{run}-V499-value" not in secrets or f"run{run}-V0-value" not in secrets
 
 
 async def test_a_request_cannot_forge_lines_or_send_terminal_escapes(

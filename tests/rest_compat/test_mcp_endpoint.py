@@ -8,6 +8,7 @@ import json
 import httpx
 import mcp_types as types
 
+from flowql.settings import Settings
 from tests.conftest import TestUser
 from tests.rest_compat.mcp_support import add_flow, create_project, mcp_url, reply_flow
 
@@ -75,3 +76,22 @@ async def test_auth_settings_api_key_is_stored_but_grants_nothing(
     headers = {"accept": "application/json, text/event-stream", "x-api-key": "sk-project-own-key-1234"}
     r = await client.post(mcp_url(project["id"]), json=_call("x"), headers=headers)
     assert (r.status_code, r.json()) == (401, {"detail": "Not authenticated"})
+
+
+async def test_a_notification_is_accepted_without_a_json_content_type(
+    client: httpx.AsyncClient, alice: TestUser
+) -> None:
+    project = await create_project(client, alice, "notes")
+    headers = {"accept": "application/json, text/event-stream", "mcp-protocol-version": "2025-11-25"}
+    note = {"jsonrpc": "2.0", "method": "notifications/initialized"}
+    r = await client.post(mcp_url(project["id"]), json=note, headers=headers | alice.headers)
+    assert (r.status_code, r.content, r.headers.get("content-length")) == (202, b"", "0")
+    assert "content-type" not in r.headers
+
+
+def test_a_wildcard_host_gives_a_loopback_public_url() -> None:
+    assert Settings(host="0.0.0.0", port=7861, public_url=None).resolved_public_url == "http://127.0.0.1:7861"
+    assert Settings(host="::", port=7861, public_url=None).resolved_public_url == "http://127.0.0.1:7861"
+    assert Settings(host="10.1.2.3", port=80, public_url=None).resolved_public_url == "http://10.1.2.3:80"
+    given = Settings(host="0.0.0.0", public_url="https://flows.example/")
+    assert given.resolved_public_url == "https://flows.example"

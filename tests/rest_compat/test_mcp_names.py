@@ -6,12 +6,18 @@ the MCP PATCH refuses only changes that create a new clash, also when PATCHes ra
 from __future__ import annotations
 
 import asyncio
+import uuid
 
 import httpx
 import mcp_types as types
+import pytest
 from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from flowql.db.models import Flow
+from flowql.resolvers import mcp_projects
 from tests.conftest import TestUser
+from tests.live_server import HANG_GUARD
 from tests.rest_compat.mcp_support import add_flow, create_project, mcp_session, reply_flow
 
 
@@ -74,22 +80,68 @@ async def test_suffixes_are_counted_among_enabled_flows_and_stay_within_128_char
     assert max(len(n) for n in names) == 128
 
 
+class _CountingLock:
+    """The owner's naming lock, counting the callers waiting for it."""
+
+    waiting = 0
+    changed = asyncio.Event()
+
+    def __init__(self, lock: asyncio.Lock) -> None:
+        self._lock = lock
+
+    async def __aenter__(self) -> None:
+        _CountingLock.waiting += 1
+        _CountingLock.changed.set()
+        try:
+            await self._lock.acquire()
+        finally:
+            _CountingLock.waiting -= 1
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._lock.release()
+
+
 async def test_parallel_patches_store_one_enabled_flow_per_action_name(
-    client: httpx.AsyncClient, alice: TestUser
+    client: httpx.AsyncClient, alice: TestUser, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Each PATCH, once checked, waits before its commit until every other PATCH has been
+    checked too or waits for the naming lock: without the lock all five would pass the check
+    before any commit (and five flows would hold ``dup``), with it the later ones see the
+    first's name."""
     project = await create_project(client, alice, "race")
     flows = [await add_flow(client, alice, project["id"], reply_flow(f"f{i}", str(i))) for i in range(5)]
     url = f"/api/v1/mcp/project/{project['id']}"
-    answers = await asyncio.gather(
-        *(
-            client.patch(
-                url,
-                json={"settings": [{"id": f["id"], "mcp_enabled": True, "action_name": "dup"}]},
-                headers=alice.headers,
+    checked: set[asyncio.Task[object] | None] = set()
+    monkeypatch.setattr(_CountingLock, "changed", asyncio.Event())
+    clashes, commit, lock = mcp_projects._clashes, AsyncSession.commit, mcp_projects.naming_lock
+
+    def noting_clashes(flows: list[Flow]) -> set[tuple[str, frozenset[uuid.UUID]]]:
+        checked.add(asyncio.current_task())
+        _CountingLock.changed.set()
+        return clashes(flows)
+
+    async def interleaved_commit(self: AsyncSession) -> None:
+        if asyncio.current_task() in checked:
+            while len(checked) + _CountingLock.waiting < len(flows):
+                _CountingLock.changed.clear()
+                await _CountingLock.changed.wait()
+        await commit(self)
+
+    monkeypatch.setattr(mcp_projects, "_clashes", noting_clashes)
+    monkeypatch.setattr(mcp_projects, "naming_lock", lambda user_id: _CountingLock(lock(user_id)))
+    monkeypatch.setattr(AsyncSession, "commit", interleaved_commit)
+    async with asyncio.timeout(HANG_GUARD):
+        answers = await asyncio.gather(
+            *(
+                client.patch(
+                    url,
+                    json={"settings": [{"id": f["id"], "mcp_enabled": True, "action_name": "dup"}]},
+                    headers=alice.headers,
+                )
+                for f in flows
             )
-            for f in flows
         )
-    )
+    assert len(checked) == len(flows)
     assert sorted(r.status_code for r in answers) == [200, 409, 409, 409, 409]
     assert await _names(client, alice, project["id"]) == ["dup"]
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 
 import httpx
+import pytest
 from sqlalchemy import select
 
 from flowql.db.models import McpServer
@@ -76,6 +77,8 @@ async def test_names_conflicts_and_bad_configs(client: httpx.AsyncClient, alice:
     assert (await client.post(f"{BASE}/fetch", json=STDIO, headers=alice.headers)).status_code == 200
     r = await client.post(f"{BASE}/fetch", json=HTTP, headers=alice.headers)
     assert (r.status_code, r.json()) == (409, {"detail": "An MCP server named 'fetch' already exists"})
+    r = await client.post(f"{BASE}/other", json={"args": ["x"]}, headers=alice.headers)
+    assert r.json()["detail"] == "command is required when no url is given"
     for bad in (
         {},
         {"args": ["x"]},
@@ -184,6 +187,93 @@ async def test_masked_values_sent_back_keep_every_stored_secret(
         r = await client.patch(f"{BASE}/proxy", json=bad, headers=alice.headers)
         assert r.status_code == 422, bad
     assert await _stored(services, alice, "proxy") == {**PROXY, "timeout": 5}
+
+
+#: Configs of the second review (N3), each with what its answer shows.
+MORE_SECRETS = {
+    "userinfo": (
+        {"url": "https://ZZUSERINFO123@example.com/mcp"},
+        {"url": "https://*******@example.com/mcp"},
+    ),
+    "fragment": (
+        {"url": "https://example.com/mcp#access_token=ZZFRAG&x=1"},
+        {"url": "https://example.com/mcp#access_token=*******&x=1"},
+    ),
+    "jsessionid": (
+        {"url": "https://example.com/mcp;jsessionid=ZZSESS?x=1"},
+        {"url": "https://example.com/mcp;jsessionid=*******?x=1"},
+    ),
+    "amz": (
+        {"url": "https://b.example/o?X-Amz-Signature=ZZSIG&X-Amz-Credential=ZZCRED&apiKey=ZZQKEY&v=2"},
+        {"url": "https://b.example/o?X-Amz-Signature=*******&X-Amz-Credential=*******&apiKey=*******&v=2"},
+    ),
+    "args": (
+        {
+            "command": "docker",
+            "args": [
+                "run",
+                "--env=GITHUB_TOKEN=ZZENVEQ",
+                "-eOPENAI_API_KEY=ZZGLUED",
+                "API_KEY=ZZPOSITIONAL",
+                "--config",
+                '{"apiKey": "ZZJSON", "port": 8080}',
+                "--bearer",
+                "ZZBEARER",
+                "--port=8080",
+                "mode=fast",
+            ],
+        },
+        {
+            "command": "docker",
+            "args": [
+                "run",
+                "--env=GITHUB_TOKEN=*******",
+                "-eOPENAI_API_KEY=*******",
+                "API_KEY=*******",
+                "--config",
+                '{"apiKey": "*******", "port": 8080}',
+                "--bearer",
+                "*******",
+                "--port=8080",
+                "mode=fast",
+            ],
+        },
+    ),
+    "keys": (
+        {
+            "url": "https://e.example",
+            "clientSecret": "ZZCLIENT",
+            "privateKey": "ZZPRIVATE",
+            "session": "ZZSESSION",
+            "google": "AIzaSyZZGOOGLEKEY1234567890",
+            "groq": "gsk_ZZGROQKEY1234567890abcd",
+            "name": "plain",
+        },
+        {
+            "url": "https://e.example",
+            "clientSecret": "*******",
+            "privateKey": "*******",
+            "session": "*******",
+            "google": "*******",
+            "groq": "*******",
+            "name": "plain",
+        },
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(MORE_SECRETS))
+async def test_userinfo_fragments_path_params_assignments_json_args_and_key_shapes_are_masked(
+    client: httpx.AsyncClient, services: AppServices, alice: TestUser, case: str
+) -> None:
+    config, shown = MORE_SECRETS[case]
+    r = await client.post(f"{BASE}/{case}", json=config, headers=alice.headers)
+    assert r.status_code == 200, r.text
+    assert r.json() == {"mcpServers": {case: shown}}
+    assert "ZZ" not in r.text
+    r = await client.patch(f"{BASE}/{case}", json=shown, headers=alice.headers)  # sent back as shown
+    assert r.status_code == 200, r.text
+    assert await _stored(services, alice, case) == config
 
 
 async def test_control_characters_big_configs_and_parallel_deletes(

@@ -5,6 +5,7 @@ redacted once, and that the buffer keeps to its byte budget without drifting ahe
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import shutil
 import uuid
@@ -16,6 +17,7 @@ from fastapi import FastAPI
 
 from flowql.logs import LogBuffer, log_buffer, redactor
 from flowql.logs.redact import MAX_TEXT_CHARS, MIN_SECRET_LENGTH, PATTERNS, WITHHELD, Redactor
+from flowql.logs.run_secrets import MAX_RUN_SECRETS, current_run_secrets, start_run_secrets
 from flowql.rest_compat.logs import _lines
 
 # --- linear work (finding 2) ---------------------------------------------------------------
@@ -104,6 +106,22 @@ def test_a_text_past_the_work_bound_is_withheld_whole(monkeypatch: pytest.Monkey
             "&X-Amz-Signature=***&sig=***&page=2",
         ),
         ("max_tokens=5 tokens: 3 keyboard=qwerty", "max_tokens=5 tokens: 3 keyboard=qwerty"),
+        # second review (N5): session ids, path parameters, encoded fragments and userinfo,
+        # double-encoded names, camelCase names
+        ("GET /x?session=S3ss10nV4lue&a=1", "GET /x?session=***&a=1"),
+        ("https://h.example/p;jsessionid=J5ESS10N", "https://h.example/p;jsessionid=***"),
+        ("see https://h.example/#access_token=FR4GT0K&x=1", "see https://h.example/#access_token=***&x=1"),
+        (
+            "?next=https%3A%2F%2Fh%2Fcb%23access_token%3DENCFR4G%26x%3D1",
+            "?next=https%3A%2F%2Fh%2Fcb%23access_token%3D***%26x%3D1",
+        ),
+        ("?pass%2577ord=D0UBLEENC&b=2", "?pass%2577ord=***&b=2"),
+        ("?next=https%3A%2F%2FUS3RT0KEN%40host%2Fp", "?next=https%3A%2F%2F***%40host%2Fp"),
+        ("https://US3RT0KEN@host.example/x", "https://***@host.example/x"),
+        (
+            "clientSecret=CL1ENT privateKey: PR1V session_id=kept",
+            "clientSecret=*** privateKey: *** session_id=kept",
+        ),
     ],
 )
 def test_secrets_are_masked(text: str, expected: str) -> None:
@@ -159,13 +177,27 @@ def test_configured_secrets_are_masked_also_percent_encoded_and_short_ones_are_n
     assert r.text("a p@ss word/1! b p%40ss%20word%2F1%21 c p%40ss+word%2F1%21") == "a *** b *** c ***"
 
 
-def test_run_secrets_are_bounded_and_configured_ones_kept(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("flowql.logs.redact.MAX_RUN_SECRETS", 3)
+def test_run_secrets_are_bounded_per_run_and_mask_only_their_own_context() -> None:
     r = Redactor(["configured-one"])
-    for i in range(5):
-        r.add_secret(f"run-value-{i}", pinned=False)
-    assert r.secret_count == 4
-    assert r.text("configured-one run-value-0 run-value-4") == "*** run-value-0 ***"
+    outside = "configured-one run-value-0 run%2Dvalue-0"
+    seen: dict[str, str] = {}
+
+    def in_run() -> None:
+        secrets = start_run_secrets()
+        secrets.add("p@ss word/1!")
+        for i in range(MAX_RUN_SECRETS + 5):
+            secrets.add(f"run-value-{i}")
+        secrets.add("short")
+        assert len(secrets) == MAX_RUN_SECRETS and "run-value-0" in secrets  # the oldest kept
+        assert f"run-value-{MAX_RUN_SECRETS}" not in secrets and "short" not in secrets
+        seen["run"] = r.text(f"configured-one run-value-0 run-value-{MAX_RUN_SECRETS - 2} a%2Fb")
+        seen["encoded"] = r.text("x p%40ss%20word%2F1%21 y p%40ss+word%2F1%21")
+
+    contextvars.copy_context().run(in_run)
+    assert seen == {"run": "*** *** *** a%2Fb", "encoded": "x *** y ***"}
+    assert current_run_secrets() is None
+    assert r.text(outside) == "*** run-value-0 run%2Dvalue-0"
+    assert r.secret_count == 1
 
 
 # --- control characters (finding 3) --------------------------------------------------------
