@@ -76,6 +76,10 @@ class Settings(BaseSettings):
     #: Chunks and total characters Split Text may produce.
     split_max_chunks: int = Field(default=10_000, ge=1)
     split_max_chars: int = Field(default=10_000_000, ge=1)
+    #: Characters one output of any vertex may hold (a Parser's or Prompt's text, a SQL result).
+    max_output_chars: int = Field(default=10_000_000, ge=1)
+    #: Megabytes of address space a PDF extraction child process may use (POSIX).
+    pdf_max_memory_mb: int = Field(default=1024, ge=16)
     graphql_max_depth: int = 12
     graphql_max_aliases: int = 30
     #: Folder of extra starter projects (``*.json`` flow exports) served after FlowQL's own.

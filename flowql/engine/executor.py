@@ -16,6 +16,7 @@ from flowql.engine.components.base import Component
 from flowql.engine.components.control import LoopingComponent, RoutedResult
 from flowql.engine.context import ComponentContext, SourceInfo
 from flowql.engine.graph import FlowGraph, Vertex
+from flowql.engine.limits import check_output
 from flowql.engine.plan import Plan
 from flowql.engine.prepare import prepare_run
 from flowql.engine.records import field_inputs, vertex_record
@@ -45,7 +46,8 @@ async def run_flow(
     Raises :class:`~flowql.errors.InvalidInput` (bad structure, bad tweak, cycle, unknown
     ``output_component`` / start / stop id), :class:`~flowql.errors.UnsupportedComponent`
     (node id and type; nothing has run or been stored), :class:`~flowql.errors.ComponentError`
-    (a vertex failed; names its id and display name). ``asyncio.CancelledError`` propagates after
+    (a vertex failed; names its id and display name; ``OutputTooLarge`` when a vertex's outputs
+    hold more than ``services.data.max_output_chars`` characters). ``asyncio.CancelledError`` propagates after
     the running component tasks are cancelled.
     """
     started = time.perf_counter()
@@ -275,6 +277,7 @@ class _Run:
 
         try:
             result = await _execute(cls(), ctx, self)
+            check_output(result.outputs, self.services.data.max_output_chars)
         except asyncio.CancelledError:
             await record("cancelled", error="Cancelled")
             raise

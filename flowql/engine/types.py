@@ -246,7 +246,8 @@ class DataAccess:
     error): ``regex_timeout_seconds`` per If-Else regex match, ``sql_timeout_seconds`` per SQL
     query, ``file_max_chars`` per file the File component reads, ``pdf_max_pages`` and
     ``pdf_timeout_seconds`` per PDF extraction, ``split_max_chunks`` and ``split_max_chars``
-    per Split Text run.
+    per Split Text run, ``max_output_chars`` per output of any vertex (a Parser's or Prompt's
+    text, a SQL result, ...), ``pdf_max_memory_mb`` of address space per PDF extraction child.
     """
 
     sql_allowed_urls: frozenset[str] = frozenset()
@@ -259,6 +260,8 @@ class DataAccess:
     pdf_timeout_seconds: float = 30.0
     split_max_chunks: int = 10_000
     split_max_chars: int = 10_000_000
+    max_output_chars: int = 10_000_000
+    pdf_max_memory_mb: int = 1024
 
 
 @dataclass(frozen=True)
@@ -276,15 +279,19 @@ class FileStore(Protocol):
 
     ``read`` takes a file id, a store key (``{user_id}/{stored name}``) or a stored name and
     raises :class:`~flowql.errors.NotFound` when the owner has no such file. ``save`` stores
-    ``data`` as the owner's file ``name`` (appending to an existing one of that name when
-    ``append``) and returns the name it was stored under (the name the owner sees, with its
-    extension: the store may drop a directory part or add `` (1)``); it raises
-    :class:`~flowql.errors.TooLarge` over the upload limit.
+    ``data`` as the owner's file ``name`` and returns the name it was stored under (the name
+    the owner sees, with its extension: the store may drop a directory part or add `` (1)``);
+    with ``append`` and an existing file of that name, that file changes instead (same id and
+    stored name): its bytes become ``merge(old bytes)`` (computed while the file is locked), or
+    without ``merge`` ``data`` is added to its end. It raises :class:`~flowql.errors.TooLarge`
+    over the upload limit.
     """
 
     async def read(self, ref: str) -> StoredFile: ...
 
-    async def save(self, name: str, data: bytes, *, append: bool = False) -> str: ...
+    async def save(
+        self, name: str, data: bytes, *, append: bool = False, merge: Callable[[bytes], bytes] | None = None
+    ) -> str: ...
 
 
 class _NoFiles:
@@ -295,7 +302,9 @@ class _NoFiles:
 
         raise NotFound("File not found")
 
-    async def save(self, name: str, data: bytes, *, append: bool = False) -> str:
+    async def save(
+        self, name: str, data: bytes, *, append: bool = False, merge: Callable[[bytes], bytes] | None = None
+    ) -> str:
         raise RuntimeError("this run has no file store")
 
 

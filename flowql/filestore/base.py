@@ -135,10 +135,18 @@ class FileStore(Protocol):
         so that each copies the bytes the previous one published."""
         ...
 
-    def writer(self, owner: uuid.UUID, *, extension: str = "", append_to: str | None = None) -> StoreWriter:
+    def writer(
+        self,
+        owner: uuid.UUID,
+        *,
+        extension: str = "",
+        append_to: str | None = None,
+        replace: str | None = None,
+    ) -> StoreWriter:
         """A writer for a new object of ``owner`` (``extension`` without its dot), or, with
         ``append_to``, for new bytes after the existing object under that key (which must be
-        ``owner``'s: InvalidStoreKey otherwise; StoredObjectMissing when it is gone)."""
+        ``owner``'s: InvalidStoreKey otherwise; StoredObjectMissing when it is gone), or, with
+        ``replace``, for bytes replacing the object under that key (``owner``'s too) on commit."""
         ...
 
     async def stream(self, key: str, *, chunk_size: int = CHUNK_SIZE) -> AsyncIterator[bytes]:

@@ -51,12 +51,20 @@ class LocalFileStore:
         owner, name = parse_key(key)
         return self.root / owner / name
 
-    def writer(self, owner: uuid.UUID, *, extension: str = "", append_to: str | None = None) -> LocalWriter:
+    def writer(
+        self,
+        owner: uuid.UUID,
+        *,
+        extension: str = "",
+        append_to: str | None = None,
+        replace: str | None = None,
+    ) -> LocalWriter:
         """See :meth:`FileStore.writer <flowql.filestore.base.FileStore.writer>`."""
-        if append_to is not None:
-            if parse_key(append_to)[0] != str(owner):
-                raise InvalidStoreKey("the object to append to belongs to another owner")
-            key = append_to
+        existing = append_to if append_to is not None else replace
+        if existing is not None:
+            if parse_key(existing)[0] != str(owner):
+                raise InvalidStoreKey("the object to write to belongs to another owner")
+            key = existing
         else:
             key = new_key(owner, extension)
         return LocalWriter(self, key, append=append_to is not None)

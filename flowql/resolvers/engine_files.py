@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
+from collections.abc import Callable
 
 from flowql.auth.principal import Principal
 from flowql.context import Context
@@ -32,11 +33,13 @@ class EngineFiles:
         stored_name = file.path.rsplit("/", 1)[-1]
         return StoredFile(name=stored_name, data=data)
 
-    async def save(self, name: str, data: bytes, *, append: bool = False) -> str:
+    async def save(
+        self, name: str, data: bytes, *, append: bool = False, merge: Callable[[bytes], bytes] | None = None
+    ) -> str:
         """Store ``data`` as the owner's file ``name`` (see
-        :func:`~flowql.resolvers.files.save_file`); returns the name it was stored under: the
-        file's name and the extension of its store key. Raises TooLarge."""
-        file = await save_file(self._ctx, name=name, data=data, append=append)
+        :func:`~flowql.resolvers.files.save_file`, ``merge`` included); returns the name it was
+        stored under: the file's name and the extension of its store key. Raises TooLarge."""
+        file = await save_file(self._ctx, name=name, data=data, append=append, merge=merge)
         stored = file.path.rsplit("/", 1)[-1]
         suffix = stored.rsplit(".", 1)[-1] if "." in stored else ""
         return f"{file.name}.{suffix}" if suffix else file.name
@@ -61,4 +64,6 @@ def data_access(settings: Settings) -> DataAccess:
         pdf_timeout_seconds=settings.pdf_timeout_seconds,
         split_max_chunks=settings.split_max_chunks,
         split_max_chars=settings.split_max_chars,
+        max_output_chars=settings.max_output_chars,
+        pdf_max_memory_mb=settings.pdf_max_memory_mb,
     )

@@ -22,7 +22,7 @@ import logging
 import re
 import uuid
 import zipfile
-from collections.abc import AsyncIterable, AsyncIterator, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from tempfile import SpooledTemporaryFile
@@ -141,13 +141,7 @@ async def upload_file(ctx: Context, *, source: UploadSource, append: bool = Fals
     root, ext = split_extension(clean_name(filename))
     store = file_store(ctx)
     if append:
-        async with ctx.sessions() as session:
-            existing = await session.scalar(
-                select(File)
-                .where(user_files(principal.user_id), File.name == root)
-                .order_by(File.created_at, File.id)
-                .limit(1)
-            )
+        existing = await _first_named(ctx, principal.user_id, root)
         if existing is not None:
             return await _append_to(ctx, store, existing, chunks)
     async with store.writer(principal.user_id, extension=ext) as writer:
@@ -169,6 +163,18 @@ async def upload_file(ctx: Context, *, source: UploadSource, append: bool = Fals
         await store.delete(writer.key)
         raise
     return record
+
+
+async def _first_named(ctx: Context, user_id: uuid.UUID, root: str) -> File | None:
+    """The user's oldest file named ``root`` (the one an append changes), if any."""
+    async with ctx.sessions() as session:
+        found: File | None = await session.scalar(
+            select(File)
+            .where(user_files(user_id), File.name == root)
+            .order_by(File.created_at, File.id)
+            .limit(1)
+        )
+    return found
 
 
 async def _append_to(ctx: Context, store: FileStore, file: File, chunks: AsyncIterable[bytes]) -> File:
@@ -608,7 +614,50 @@ class BytesSource:
         return self.name, chunks()
 
 
-async def save_file(ctx: Context, *, name: str, data: bytes, append: bool = False) -> File:
+async def save_file(
+    ctx: Context,
+    *,
+    name: str,
+    data: bytes,
+    append: bool = False,
+    merge: Callable[[bytes], bytes] | None = None,
+) -> File:
     """Store ``data`` as the caller's user file ``name`` (what Save to File writes; the same
-    rules as :func:`upload_file`, ``append`` included). Raises Unauthenticated, TooLarge."""
+    rules as :func:`upload_file`, ``append`` included). With ``append``, ``merge`` and an
+    existing file of that name, that file's bytes become ``merge(old bytes)`` instead (same id,
+    name and store key; computed and written while the file is locked, so concurrent saves all
+    land). Raises Unauthenticated, TooLarge (nothing changes), NotFound (the file vanished)."""
+    if append and merge is not None:
+        principal = ctx.require_principal()
+        root, _ext = split_extension(clean_name(name))
+        existing = await _first_named(ctx, principal.user_id, root)
+        if existing is not None:
+            return await _merge_into(ctx, file_store(ctx), existing, merge)
     return await upload_file(ctx, source=BytesSource(name, data), append=append)
+
+
+async def _merge_into(ctx: Context, store: FileStore, file: File, merge: Callable[[bytes], bytes]) -> File:
+    """Replace ``file``'s bytes by ``merge`` of them under its key's lock; record the size."""
+    async with store.lock(file.path):
+        try:
+            old = await store.read_bytes(file.path)
+        except StoredObjectMissing as exc:
+            raise NotFound(FILE_NOT_FOUND) from exc
+        new = await to_thread.run_sync(merge, old)
+        if len(new) > upload_limit(ctx.settings):
+            raise too_large(ctx.settings)
+        async with store.writer(file.user_id, replace=file.path) as writer:
+            await writer.write(new)
+            size = await writer.commit()
+        async with ctx.sessions() as session:
+            await session.execute(
+                update(File).where(File.id == file.id, File.user_id == file.user_id).values(size=size)
+            )
+            await session.commit()
+            updated = await session.scalar(
+                select(File).where(File.id == file.id, File.user_id == file.user_id)
+            )
+    if updated is None:  # deleted meanwhile: do not resurrect the bytes
+        await store.delete(file.path)
+        raise NotFound(FILE_NOT_FOUND)
+    return updated

@@ -197,7 +197,7 @@ async def test_read_file_by_stored_name_and_save_appends(
     files = (await client.get("/api/v2/files", headers=alice.headers)).json()
     [copy] = [f for f in files if f["name"] == "copy"]
     r = await client.get(f"/api/v2/files/{copy['id']}", headers=alice.headers)
-    assert r.content == b"# Notes\nline one# Notes\nline one"
+    assert r.content == b"# Notes\nline one\n# Notes\nline one"
 
     # bob's flow naming alice's file does not read it
     bob_flow = await _create(client, bob, file_flow(uploaded["id"]))
@@ -205,6 +205,48 @@ async def test_read_file_by_stored_name_and_save_appends(
     assert r.status_code == 422
     assert "File-1" in str(r.json()["detail"]) and "not found" in str(r.json()["detail"])
     assert (await client.get("/api/v2/files", headers=bob.headers)).json() == []
+
+
+def save_flow(name: str, fmt: str, *, append: bool) -> dict[str, Any]:
+    """Chat Input → Save to File (``name``.``fmt``) → Chat Output."""
+    return flow(
+        "save",
+        [
+            chat_in("ChatInput-1", ""),
+            node(
+                "Save-1",
+                "SaveToFile",
+                {"input": "", "file_name": name, "local_format": fmt, "append_mode": append},
+                ["message"],
+                "Write File",
+            ),
+            chat_out("ChatOutput-1"),
+        ],
+        [
+            edge("ChatInput-1", "message", "Save-1", "input"),
+            edge("Save-1", "message", "ChatOutput-1", "input_value"),
+        ],
+    )
+
+
+async def test_save_appends_txt_json_and_csv_as_langflow(client: httpx.AsyncClient, alice: TestUser) -> None:
+    expected = {
+        "txt": b"one\ntwo\nthree",
+        "json": json.dumps([{"message": "one"}, {"message": "two"}, {"message": "three"}], indent=2).encode(),
+        "csv": b"message\r\none\r\ntwo\r\nthree\r\n",
+    }
+    for fmt, content in expected.items():
+        first = await _create(client, alice, save_flow(f"log-{fmt}", fmt, append=False))
+        then = await _create(client, alice, save_flow(f"log-{fmt}", fmt, append=True))
+        for flow_id, word in ((first, "one"), (then, "two"), (then, "three")):
+            r = await run_rest(client, alice.headers, flow_id, {"input_value": word})
+            assert r.status_code == 200, r.text
+            assert _text(r.json()) == f"Message saved successfully as 'log-{fmt}.{fmt}'"
+        files = (await client.get("/api/v2/files", headers=alice.headers)).json()
+        [saved] = [f for f in files if f["name"] == f"log-{fmt}"]  # one file, changed in place
+        r = await client.get(f"/api/v2/files/{saved['id']}", headers=alice.headers)
+        assert r.content == content, fmt
+        assert saved["size"] == len(content)
 
 
 def structured_flow() -> dict[str, Any]:

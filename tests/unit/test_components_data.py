@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -43,7 +43,9 @@ class FakeFiles:
             raise NotFound("File not found")
         return self.files[ref]
 
-    async def save(self, name: str, data: bytes, *, append: bool = False) -> str:
+    async def save(
+        self, name: str, data: bytes, *, append: bool = False, merge: Callable[[bytes], bytes] | None = None
+    ) -> str:
         self.saved.append((name, data, append))
         return name
 

@@ -5,6 +5,7 @@ each row against the run's step limit; Save to File reports the name it stored."
 from __future__ import annotations
 
 import zlib
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -197,7 +198,9 @@ async def test_batch_run_rows_count_against_the_step_limit() -> None:
 class StoreNaming(FakeFiles):
     """A file store that keeps only the base name, as the user file store does."""
 
-    async def save(self, name: str, data: bytes, *, append: bool = False) -> str:
+    async def save(
+        self, name: str, data: bytes, *, append: bool = False, merge: Callable[[bytes], bytes] | None = None
+    ) -> str:
         self.saved.append((name, data, append))
         return name.replace(chr(92), "/").rsplit("/", 1)[-1]
 

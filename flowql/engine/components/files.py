@@ -8,7 +8,8 @@ them; ``file_path_str`` too) and by the ``file_path`` edge (a Message's text, a 
 ``markdown``, ``csv``, ``json``, ``yaml``, ``yml``, ``xml``, ``html``, ``htm``, ``py``, ``js``,
 ``ts``, ``sql``, ``tsv`` as text (``text_encoding``, default UTF-8, undecodable bytes replaced);
 ``pdf`` as the text of its pages (pypdf, in a child process killed after
-``DataAccess.pdf_timeout_seconds``; at most ``pdf_max_pages`` pages), pages separated by a
+``DataAccess.pdf_timeout_seconds``, capped at ``pdf_max_memory_mb`` MB, at most two at once; at
+most ``pdf_max_pages`` pages), pages separated by a
 blank line. All the files together may give at most ``DataAccess.file_max_chars`` characters
 (``FLOWQL_FILE_MAX_CHARS``); beyond a limit the vertex fails (``FileTooLarge``, or
 ``UnreadableFile`` for a PDF over its pages or time). Another extension is skipped while
@@ -21,27 +22,24 @@ it too.
 **Save to File** writes ``input`` (Message, Data or DataFrame) as the owner's file
 ``{file_name}.{local_format}``: ``txt`` (text), ``json`` (a Message as ``{"message": text}``, Data
 as itself, a DataFrame as its records, indented), ``csv`` (rows with a header), ``markdown`` /
-``md`` (the text, or a Markdown table). ``append_mode`` appends to an existing file of that
-name. Only ``Local`` storage is available (another chosen ``storage_location`` fails the
-vertex). Output ``message``: ``"<Kind> saved successfully as '<stored name>'"``, the name the
-file store actually used (it drops any directory part of ``file_name``).
+``md`` (the text, or a Markdown table). ``append_mode`` adds to an existing file of that name
+as Langflow does (:mod:`flowql.engine.components.save_formats`: txt after a newline, Markdown
+after a blank line, JSON merged into one array, CSV rows without a second header). Only
+``Local`` storage is available (another chosen ``storage_location`` fails the vertex). Output
+``message``: ``"<Kind> saved successfully as '<stored name>'"``, the name the file store
+actually used (it drops any directory part of ``file_name``).
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import csv
-import io
-import json
-import sys
-from pathlib import Path
 from typing import Any
 
 from flowql.engine.components.base import Component, ComponentResult, registry
+from flowql.engine.components.save_formats import FORMATS, appender, render
 from flowql.engine.components.spec import FieldSpec, OutputSpec, bool_field
-from flowql.engine.components.tabular import as_rows, cell_text, markdown_table, message_data
+from flowql.engine.components.tabular import message_data
 from flowql.engine.context import ComponentContext
+from flowql.engine.pdf_child import pdf_text_bounded
 from flowql.engine.pdf_extract import extract
 from flowql.engine.types import ChatMessage, StoredFile
 from flowql.engine.values import to_bool, to_text
@@ -67,7 +65,6 @@ TEXT_EXTENSIONS = frozenset(
         "tsv",
     }
 )
-FORMATS = ("txt", "json", "csv", "markdown", "md")
 
 
 def _fail(ctx: ComponentContext, message: str, error_type: str) -> ComponentError:
@@ -83,42 +80,6 @@ def pdf_text(data: bytes, *, max_pages: int = 500, max_chars: int = 2_000_000) -
     bound: the File component uses :func:`pdf_text_bounded`). Raises ``ValueError`` for a file
     pypdf cannot read or beyond the limits."""
     return extract(data, max_pages, max_chars)
-
-
-_PDF_WORKER = str(Path(__file__).resolve().parent.parent / "pdf_extract.py")
-
-
-async def pdf_text_bounded(data: bytes, *, max_pages: int, max_chars: int, seconds: float) -> str:
-    """:func:`pdf_text` in a child process (:mod:`flowql.engine.pdf_extract`) killed after
-    ``seconds`` or when the run is cancelled. Raises ``ValueError`` (unreadable, over a
-    limit, over time)."""
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-I",
-        _PDF_WORKER,
-        str(max_pages),
-        str(max_chars),
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
-    try:
-        out, _err = await asyncio.wait_for(proc.communicate(data), seconds)
-    except TimeoutError as exc:
-        raise ValueError(f"reading the PDF took longer than {seconds:g} seconds") from exc
-    finally:
-        if proc.returncode is None:
-            with contextlib.suppress(ProcessLookupError):
-                proc.kill()
-            await asyncio.shield(proc.wait())
-    try:
-        answer = json.loads(out)
-    except ValueError:
-        answer = {"error": "not a readable PDF"}
-    if not isinstance(answer, dict) or not isinstance(answer.get("text"), str):
-        error = answer.get("error") if isinstance(answer, dict) else None
-        raise ValueError(str(error or "not a readable PDF"))
-    return str(answer["text"])
 
 
 def extension(name: str) -> str:
@@ -229,6 +190,7 @@ class File(Component):
                     max_pages=data.pdf_max_pages,
                     max_chars=data.file_max_chars,
                     seconds=data.pdf_timeout_seconds,
+                    max_memory_mb=data.pdf_max_memory_mb,
                 )
             except ValueError as exc:
                 raise _fail(ctx, f"file {ref!r}: {exc}", "UnreadableFile") from exc
@@ -258,40 +220,6 @@ def _storage_ok(value: Any) -> bool:
         and (to_bool(item.get("chosen"), False) or to_bool(item.get("selected"), False))
     ]
     return all(name == "Local" for name in chosen)
-
-
-def render(value: Any, fmt: str) -> tuple[str, bytes]:
-    """``(kind, bytes)`` of ``value`` saved as ``fmt`` (see the module docstring)."""
-    if isinstance(value, ChatMessage) or isinstance(value, str):
-        text = to_text(value)
-        kind = "Message"
-        if fmt == "json":
-            return kind, json.dumps({"message": text}, indent=2, ensure_ascii=False).encode()
-        if fmt == "csv":
-            return kind, _csv([{"message": text}])
-        return kind, text.encode()
-    rows = as_rows(value)
-    kind = "DataFrame" if isinstance(value, list) else "Data"
-    if fmt == "json":
-        body: Any = rows if kind == "DataFrame" else (rows[0] if rows else {})
-        return kind, json.dumps(body, indent=2, ensure_ascii=False, default=str).encode()
-    if fmt == "csv":
-        return kind, _csv(rows)
-    if fmt in {"markdown", "md"}:
-        return kind, markdown_table(rows).encode()
-    return kind, "\n".join(to_text(r) for r in rows).encode()
-
-
-def _csv(rows: list[dict[str, Any]]) -> bytes:
-    columns: list[str] = []
-    for row in rows:
-        columns.extend(k for k in row if k not in columns)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([cell_text(row.get(c)) for c in columns])
-    return out.getvalue().encode()
 
 
 @registry.register("SaveToFile")
@@ -339,12 +267,14 @@ class SaveToFile(Component):
         value = ctx.field("input")
         kind, data = render(value, fmt)
         name = base if extension(base) == fmt else f"{base}.{fmt}"
+        append = ctx.flag("append_mode", False)
+        merge = appender(value, fmt) if append else None
         try:
-            stored = await ctx.services.files.save(name, data, append=ctx.flag("append_mode", False))
+            stored = await ctx.services.files.save(name, data, append=append, merge=merge)
         except TooLarge as exc:
             raise _fail(ctx, exc.message, "TooLarge") from exc
         text = f"{kind} saved successfully as '{stored}'"
         return ComponentResult({"message": ctx.new_message(text, "", "")})
 
 
-__all__ = ["File", "SaveToFile", "message_data", "pdf_text", "render"]
+__all__ = ["File", "SaveToFile", "message_data", "pdf_text", "pdf_text_bounded", "render"]

@@ -4,7 +4,8 @@
 - ``mode`` ``Parser`` (the default): ``pattern`` (``{column}`` placeholders, ``str.format``
   syntax; ``{{`` / ``}}`` are literal braces) is filled once per row of ``input_data`` and the
   rows are joined by ``sep`` (default ``"\\n"``). A placeholder the row lacks fails the vertex
-  naming it, as Langflow's ``KeyError`` does. A Data whose only member is a list of objects (the
+  naming it, as Langflow's ``KeyError`` does. A text longer than ``FLOWQL_MAX_OUTPUT_CHARS``
+  fails the vertex (``OutputTooLarge``) before it is built. A Data whose only member is a list of objects (the
   Agent's ``structured_response``, ``{"results": [...]}``) is parsed as those rows.
 - ``mode`` ``Stringify``: a DataFrame becomes a Markdown table, a Data its JSON (or its
   ``text``), a Message its text.
@@ -15,12 +16,14 @@ Output ``parsed_text``: a Message.
 from __future__ import annotations
 
 import string
+import sys
 from typing import Any
 
 from flowql.engine.components.base import Component, ComponentResult, registry
 from flowql.engine.components.spec import FieldSpec, OutputSpec
 from flowql.engine.components.tabular import as_rows, markdown_table
 from flowql.engine.context import ComponentContext
+from flowql.engine.limits import BoundedText
 from flowql.engine.types import ChatMessage
 from flowql.engine.values import to_text
 from flowql.errors import ComponentError, ComponentFailure
@@ -36,17 +39,29 @@ def format_value(value: Any) -> str:
     return str(value)
 
 
-def fill_row(pattern: str, row: dict[str, Any]) -> str:
+def fill_row(pattern: str, row: dict[str, Any], out: BoundedText | None = None) -> str:
     """``pattern`` with each ``{name}`` replaced by ``row[name]`` (:func:`format_value`). Raises ``KeyError``
-    (the name) when the row lacks it and ``ValueError`` for unbalanced braces."""
-    parts: list[str] = []
+    (the name) when the row lacks it and ``ValueError`` for unbalanced braces. With ``out`` the
+    parts are added to it instead (OutputTooLarge as soon as it is full) and ``""`` is returned."""
+    parts = out if out is not None else BoundedText(sys.maxsize)
     for literal, name, _spec, _conversion in string.Formatter().parse(pattern):
-        parts.append(literal)
+        parts.add(literal)
         if name is not None:
             if name not in row:
                 raise KeyError(name)
-            parts.append(format_value(row[name]))
-    return "".join(parts)
+            parts.add(format_value(row[name]))
+    return "" if out is not None else parts.text()
+
+
+def fill_rows(pattern: str, rows: list[dict[str, Any]], sep: str, limit: int) -> str:
+    """Each row through :func:`fill_row`, joined by ``sep``; OutputTooLarge once the text would
+    pass ``limit`` characters (before it is built)."""
+    out = BoundedText(limit)
+    for index, row in enumerate(rows):
+        if index:
+            out.add(sep)
+        fill_row(pattern, row, out)
+    return out.text()
 
 
 @registry.register("ParserComponent", "parser")
@@ -96,7 +111,7 @@ class Parser(Component):
             pattern = ctx.text("pattern")
             sep = ctx.text("sep", "\n")
             try:
-                text = sep.join(fill_row(pattern, row) for row in as_rows(value))
+                text = fill_rows(pattern, as_rows(value), sep, ctx.services.data.max_output_chars)
             except KeyError as exc:
                 vertex = ctx.vertex
                 raise ComponentError(

@@ -4,13 +4,15 @@
 ``template`` holds ``{name}`` placeholders (``{{name}}`` with ``use_double_brackets``; with single
 brackets ``{{`` / ``}}`` are literal braces, as in Python ``str.format``). Each variable's value
 comes from the edge feeding the field of that name, else the field's value, else ``""``.
-The output ``prompt`` is a Message.
+The output ``prompt`` is a Message; a text longer than ``FLOWQL_MAX_OUTPUT_CHARS`` fails the
+vertex (``OutputTooLarge``) before it is built.
 """
 
 from __future__ import annotations
 
 import re
 import string
+import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,6 +20,7 @@ from flowql.engine.components.base import Component, ComponentResult, registry
 from flowql.engine.components.spec import FieldSpec, OutputSpec, bool_field, message_text
 from flowql.engine.context import ComponentContext
 from flowql.engine.graph import Vertex
+from flowql.engine.limits import BoundedText
 from flowql.engine.values import to_bool, to_text
 from flowql.errors import FieldProblem, InvalidInput
 
@@ -36,19 +39,29 @@ def prompt_variables(template: str, double_brackets: bool = False) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def fill_template(template: str, values: Mapping[str, str], double_brackets: bool = False) -> str:
+def fill_template(
+    template: str, values: Mapping[str, str], double_brackets: bool = False, limit: int = sys.maxsize
+) -> str:
     """``template`` with each variable replaced by ``values[name]`` (missing → ``""``).
 
-    Raises ``ValueError`` for unbalanced single-bracket templates.
+    Raises ``ValueError`` for unbalanced single-bracket templates and
+    :class:`~flowql.engine.limits.OutputTooLarge` as soon as the text would pass ``limit``
+    characters (before it is built).
     """
+    out = BoundedText(limit)
     if double_brackets:
-        return _DOUBLE.sub(lambda m: values.get(m.group(1), ""), template)
-    parts: list[str] = []
+        start = 0
+        for match in _DOUBLE.finditer(template):
+            out.add(template[start : match.start()])
+            out.add(values.get(match.group(1), ""))
+            start = match.end()
+        out.add(template[start:])
+        return out.text()
     for literal, name, _spec, _conversion in string.Formatter().parse(template):
-        parts.append(literal)
+        out.add(literal)
         if name is not None:
-            parts.append(values.get(name, ""))
-    return "".join(parts)
+            out.add(values.get(name, ""))
+    return out.text()
 
 
 @registry.register("Prompt", "Prompt Template")
@@ -74,7 +87,7 @@ class Prompt(Component):
         template = ctx.text("template")
         double = ctx.flag("use_double_brackets", False)
         values = {name: to_text(ctx.field(name, "")) for name in prompt_variables(template, double)}
-        text = fill_template(template, values, double)
+        text = fill_template(template, values, double, ctx.services.data.max_output_chars)
         return ComponentResult({"prompt": ctx.new_message(text, "", "")})
 
     @classmethod

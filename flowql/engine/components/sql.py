@@ -12,7 +12,9 @@ Read-only by default (``sql_allow_writes`` off): the statement must be a single 
 ``writable_schema``, nor ``database_list``, which shows file paths); a SQLite database file is
 opened read-only (``mode=ro``) and ``PRAGMA query_only``; PostgreSQL and MySQL transactions
 are ``READ ONLY``; and the transaction is always rolled back. At most :data:`MAX_ROWS` rows are
-returned. A query runs at most ``DataAccess.sql_timeout_seconds`` (``FLOWQL_SQL_TIMEOUT_SECONDS``;
+returned, holding at most ``DataAccess.max_output_chars`` characters (``FLOWQL_MAX_OUTPUT_CHARS``;
+beyond, the vertex fails with ``OutputTooLarge``). A query runs at most
+``DataAccess.sql_timeout_seconds`` (``FLOWQL_SQL_TIMEOUT_SECONDS``;
 SQLite: a progress handler, PostgreSQL: ``statement_timeout``, MySQL: ``max_execution_time``),
 then it is interrupted and the vertex fails (``SQLTimeout``); cancelling the run interrupts a
 SQLite query too.
@@ -44,6 +46,7 @@ from flowql.engine.components.base import ComponentResult, registry
 from flowql.engine.components.spec import FieldSpec, OutputSpec, bool_field
 from flowql.engine.components.tool_mode import TOOL_OUTPUT, ToolModeComponent
 from flowql.engine.context import ComponentContext
+from flowql.engine.limits import output_chars
 from flowql.engine.tools import ToolError
 from flowql.errors import ComponentError, ComponentFailure, FieldProblem, InvalidInput
 
@@ -116,10 +119,13 @@ def run_query(
     allow_writes: bool,
     timeout: float = 30.0,
     cancel: threading.Event | None = None,
+    max_chars: int = 10_000_000,
 ) -> tuple[list[str], list[list[Any]]]:
     """Run ``query`` on ``url`` (blocking): the column names and up to :data:`MAX_ROWS` rows.
     The transaction is rolled back unless ``allow_writes``. A query running longer than
-    ``timeout`` seconds, or once ``cancel`` is set, is interrupted. Raises SQLProblem."""
+    ``timeout`` seconds, or once ``cancel`` is set, is interrupted. Rows whose cells hold more
+    than ``max_chars`` characters in all (bytes count twice: they are shown as hex) raise
+    SQLProblem ``OutputTooLarge`` as soon as that is passed. Raises SQLProblem."""
     if not allow_writes and (problem := read_only_problem(query)) is not None:
         raise SQLProblem(problem)
     budget = _Budget(timeout, cancel)
@@ -130,7 +136,7 @@ def run_query(
     try:
         with engine.connect() as conn:
             _limit(conn, allow_writes=allow_writes, budget=budget)
-            columns, rows = _execute(conn, query)
+            columns, rows = _execute(conn, query, max_chars)
             if allow_writes:
                 conn.commit()
             else:
@@ -191,12 +197,19 @@ def _is_timeout(detail: str) -> bool:
     return "statement timeout" in lowered or "maximum statement execution time" in lowered
 
 
-def _execute(conn: Connection, query: str) -> tuple[list[str], list[list[Any]]]:
+def _execute(conn: Connection, query: str, max_chars: int) -> tuple[list[str], list[list[Any]]]:
     result = conn.execute(text(query))
     if not result.returns_rows:
         return [], []
     columns = list(result.keys())
-    rows = [list(row) for row in result.fetchmany(MAX_ROWS)]
+    total = sum(len(str(c)) for c in columns)
+    rows: list[list[Any]] = []
+    while len(rows) < MAX_ROWS and (row := result.fetchone()) is not None:
+        total += output_chars(list(row), max_chars)
+        if total > max_chars:
+            result.close()
+            raise SQLProblem(f"the result is longer than {max_chars} characters", "OutputTooLarge")
+        rows.append(list(row))
     return columns, rows
 
 
@@ -282,6 +295,7 @@ class SQLComponent(ToolModeComponent):
                 allow_writes=data.sql_allow_writes,
                 timeout=data.sql_timeout_seconds,
                 cancel=cancel,
+                max_chars=data.max_output_chars,
             )
         )
         try:
