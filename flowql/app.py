@@ -112,6 +112,7 @@ def create_app(settings: Settings | None = None, services: AppServices | None = 
             allow_credentials=True,
             allow_methods=["*"],
             allow_headers=["*"],
+            expose_headers=["X-Job-Id"],  # a streamed v2 workflow's job, for /stop
         )
     install_error_handlers(app)
     app.add_middleware(AccessLog)

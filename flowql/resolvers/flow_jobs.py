@@ -4,8 +4,8 @@ surface can shape.
 
 A job's ``result`` (and its ``end`` event's ``data.result``) is :func:`outcome_result`:
 ``{"run": <the /api/v1/run response>, "outputs": {component_id: {...}}, "text", "session_id",
-"usage"}`` (plus ``"inputs"``, the request's inputs as the caller gave them, when the surface
-asks for it: v2 workflows).
+"usage"}``. What the caller asked for (v2 workflows: the echoed inputs, the session and
+``output_ids``) is kept apart, in the job's ``params``, from the start.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from flowql import engine
 from flowql.context import Context
@@ -71,20 +71,22 @@ def component_outputs(outcome: RunOutcome) -> dict[str, dict[str, Any]]:
     }
 
 
-async def outcome_result(
-    ctx: Context, outcome: RunOutcome, inputs: dict[str, Any] | None = None
-) -> dict[str, Any]:
+async def outcome_result(ctx: Context, outcome: RunOutcome) -> dict[str, Any]:
     """What a run job keeps as its result (see the module docstring)."""
-    result = {
+    return {
         "run": engine.run_response(outcome),
         "outputs": component_outputs(outcome),
         "text": outcome_text(outcome),
         "session_id": outcome.session_id,
         "usage": await run_usage(ctx, outcome.run_id),
     }
-    if inputs is not None:
-        result["inputs"] = inputs
-    return result
+
+
+async def _keep_params(ctx: Context, job: Job, params: dict[str, Any]) -> None:
+    job.params = params
+    async with ctx.sessions() as session:
+        await session.execute(update(Job).where(Job.id == job.id).values(params=params))
+        await session.commit()
 
 
 async def start_flow_job(
@@ -96,15 +98,15 @@ async def start_flow_job(
     keep: Collection[str] | None = RUN_EVENTS,
     session_is_job: bool = False,
     outputs: list[str] | None = None,
-    inputs: dict[str, Any] | None = None,
+    echo: dict[str, Any] | None = None,
 ) -> Job:
     """Start ``flow`` (already found for the caller) with ``params`` as a background job of
     ``kind`` owned by the caller and return it (status ``queued``). Its ``end`` event carries
     ``{"result": outcome_result}``; ``keep`` limits the recorded events (None: all build
     events). ``outputs`` keeps only those output vertices (see
     :func:`flowql.resolvers.runs.select_outputs`). ``session_is_job`` makes the job id the
-    session when ``params`` names none. ``inputs``, when given, is kept in the result as the
-    request's inputs.
+    session when ``params`` names none. ``echo``, when given, is kept as the job's ``params``
+    (with ``"session_id"``, the session the run uses) before the run starts.
     Raises InvalidInput for bad params, a flow without data or anything
     :func:`flowql.resolvers.runs.preflight` refuses (UnsupportedComponent included), before
     anything is stored."""
@@ -117,11 +119,13 @@ async def start_flow_job(
         params = dataclasses.replace(params, session_id=str(job.id))
     request = runs.run_request(flow, params)
     owner = RunOwner(principal.user_id, flow.id, flow.name, job.id)
+    if echo is not None:
+        await _keep_params(ctx, job, {**echo, "session_id": request.session_id})
 
     async def work(emit: EventSink) -> dict[str, Any] | None:
         services = runs.run_services(ctx, user_id=principal.user_id, flow_id=flow.id, emit=emit)
         outcome = await run_and_record(ctx.sessions, graph, request, services, owner)
-        return await outcome_result(ctx, runs.select_outputs(outcome, outputs), inputs)
+        return await outcome_result(ctx, runs.select_outputs(outcome, outputs))
 
     ctx.require_jobs().runner.start(job.id, work, sessions=ctx.sessions, keep=keep, result_in_end=True)
     return job

@@ -45,7 +45,7 @@ ALREADY_ENDED_MESSAGE = "Job has already finished"
 @dataclass
 class WorkflowRequest:
     """A parsed ``POST /api/v2/workflows`` (either form) beyond its run params: ``inputs`` the
-    request's inputs echoed in the answer (None: the run's own ``{"input_value"}``),
+    request's inputs echoed in every status (None: ``{"input_value"}`` of the run params),
     ``output_ids`` the outputs ``output.text`` resolves among (sync answers), ``globals``
     request-level global variables (they win over ``X-LANGFLOW-GLOBAL-VAR-*`` headers)."""
 
@@ -164,12 +164,25 @@ def workflow_output(job: Job, output_ids: list[str] | None = None) -> dict[str, 
     return {"reason": "single", "text": content, "source": source}
 
 
+def _asked(job: Job) -> tuple[dict[str, Any] | None, str | None, list[str] | None]:
+    """The ``(inputs, session_id, output_ids)`` ``job`` was started with (its ``params``)."""
+    params = job.params if isinstance(job.params, dict) else {}
+    inputs, session, output_ids = params.get("inputs"), params.get("session_id"), params.get("output_ids")
+    return (
+        inputs if isinstance(inputs, dict) else None,
+        session if isinstance(session, str) else None,
+        [str(i) for i in output_ids] if isinstance(output_ids, list) else None,
+    )
+
+
 def status_body(job: Job, output_ids: list[str] | None = None) -> dict[str, Any]:
     """Langflow's ``WorkflowExecutionResponse`` for ``job`` (see the module docstring):
-    ``has_errors`` mirrors ``errors``, ``output`` is :func:`workflow_output`, ``inputs`` the
-    request's inputs as given (the seed form's ``component_id.param`` keys) or the run's."""
+    ``has_errors`` mirrors ``errors``, ``output`` is :func:`workflow_output` among
+    ``output_ids`` (default: those the request gave), ``inputs`` and ``session_id`` the
+    request's (the seed form's ``component_id.param`` keys as given) in every status; a job
+    started elsewhere (a run, a webhook) answers its run's."""
     result = job.result if isinstance(job.result, dict) else {}
-    inputs = result.get("inputs")
+    inputs, session, asked_ids = _asked(job)
     if not isinstance(inputs, dict):
         run = result.get("run")
         groups = run.get("outputs") if isinstance(run, dict) else None
@@ -186,8 +199,8 @@ def status_body(job: Job, output_ids: list[str] | None = None) -> dict[str, Any]
         "has_errors": bool(errors),
         "inputs": inputs,
         "outputs": result.get("outputs") or {},
-        "session_id": result.get("session_id"),
-        "output": workflow_output(job, output_ids),
+        "session_id": result.get("session_id") or session,
+        "output": workflow_output(job, output_ids if output_ids is not None else asked_ids),
     }
 
 
@@ -216,7 +229,8 @@ async def start_workflow(
     ``workflow`` job. ``all_events`` records every build event (the stream carries FlowQL's
     events), else the run events. ``request`` adds the echoed inputs, checks ``output_ids``
     against the flow's outputs and runs with ``globals`` (in every mode: FlowQL can honour them
-    in the background too, which is what a caller sending them expects). Raises
+    in the background too, which is what a caller sending them expects); the inputs, session
+    and ``output_ids`` are kept on the job for every later status. Raises
     Unauthenticated, NotFound("Flow not found"), InvalidInput (bad params, a flow without
     data, an unknown output id, anything :func:`flowql.resolvers.runs.preflight` refuses)
     before anything is stored."""
@@ -227,8 +241,10 @@ async def start_workflow(
     if extra.globals:
         ctx = dataclasses.replace(ctx, global_vars={**ctx.global_vars, **extra.globals})
     keep = None if all_events else flow_jobs.RUN_EVENTS
+    inputs = extra.inputs if extra.inputs is not None else {"input_value": params.input_value}
+    echo = {"inputs": inputs, "output_ids": extra.output_ids}
     return await flow_jobs.start_flow_job(
-        ctx, flow=flow, params=params, kind="workflow", keep=keep, inputs=extra.inputs
+        ctx, flow=flow, params=params, kind="workflow", keep=keep, echo=echo
     )
 
 
@@ -239,8 +255,7 @@ async def run_workflow_sync(
     (``status`` completed, or failed / cancelled with ``errors``; ``output.text`` among
     ``request.output_ids`` when given). Raises as :func:`start_workflow`."""
     job = await start_workflow(ctx, flow_id=flow_id, params=params, request=request)
-    output_ids = request.output_ids if request is not None else None
-    return status_body(await flow_jobs.wait_for_job(ctx, job.id), output_ids)
+    return status_body(await flow_jobs.wait_for_job(ctx, job.id))
 
 
 async def run_workflow_job(
@@ -265,7 +280,8 @@ def _job_uuid(job_id: str) -> uuid.UUID:
 
 
 async def workflow_status(ctx: Context, *, job_id: str) -> dict[str, Any]:
-    """``GET /api/v2/workflows?job_id=``: :func:`status_body` of the caller's job (any kind).
+    """``GET /api/v2/workflows?job_id=``: :func:`status_body` of the caller's job (any kind;
+    ``output`` among the ``output_ids`` its request gave).
     Raises Unauthenticated; NotFound("Job not found") for a malformed, unknown or foreign id."""
     return status_body(await jobs.get_job(ctx, job_id=_job_uuid(job_id)))
 

@@ -3,7 +3,7 @@
 
 :func:`job_sse` follows a job (stored events, then live ones) until its terminal event and
 renders each event into zero or more SSE blocks; dropping the connection before the end
-cancels the job (its id was never handed out).
+cancels the job (the stream is its only consumer).
 """
 
 from __future__ import annotations
@@ -60,9 +60,11 @@ async def _lines(ctx: Context, job_id: uuid.UUID, render: Render) -> AsyncIterat
                     log.warning("cancelling job %s after a disconnect failed", job_id)
 
 
-async def job_sse(ctx: Context, job_id: uuid.UUID, render: Render) -> StreamingResponse:
+async def job_sse(
+    ctx: Context, job_id: uuid.UUID, render: Render, headers: dict[str, str] | None = None
+) -> StreamingResponse:
     """A ``text/event-stream`` answer of the caller's job ``job_id`` rendered by ``render``
-    (see the module docstring). NotFound for an unknown or foreign job, before anything is
-    sent."""
+    (see the module docstring), with ``headers`` added. NotFound for an unknown or foreign
+    job, before anything is sent."""
     await jobs.get_job(ctx, job_id=job_id)
-    return StreamingResponse(_lines(ctx, job_id, render), media_type=EVENT_STREAM)
+    return StreamingResponse(_lines(ctx, job_id, render), media_type=EVENT_STREAM, headers=headers)

@@ -10,12 +10,17 @@ as ``tweak`` is never silently dropped; the 1.13 fields FlowQL cannot honour yet
 ``files``, ``start_component_id``, ``stop_component_id``, ``idempotency_key``,
 ``expose_graph_state: false``) are a 422 "not supported" when given a value (null is absent).
 A stream is SSE (``event: <name>`` / ``data: <json>``) carrying every FlowQL event of the run
-and ending with ``end``.
+and ending with ``end``; each ``data`` is Langflow's ``WorkflowStreamEvent``
+``{type, run_id, timestamp, raw_event}`` (``type`` the event name, ``run_id`` the job id that
+``GET /api/v2/workflows?job_id=`` and ``POST /api/v2/workflows/stop`` take, ``timestamp`` the
+event's time in milliseconds since the epoch, ``raw_event`` the FlowQL event's data), and the
+answer's ``X-Job-Id`` header carries the job id before any event.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import UTC
 from typing import Any, Literal
 
 from fastapi import APIRouter
@@ -124,9 +129,23 @@ def parse(body: WorkflowBody) -> tuple[runs.RunParams, workflows.WorkflowMode, w
     return params, body.mode or "sync", request
 
 
+JOB_ID_HEADER = "X-Job-Id"
+
+
+def stream_event(record: jobs.JobEventRecord) -> dict[str, Any]:
+    """Langflow's ``WorkflowStreamEvent`` of one job event (see the module docstring)."""
+    created = record.created_at if record.created_at.tzinfo else record.created_at.replace(tzinfo=UTC)
+    return {
+        "type": record.event,
+        "run_id": str(record.job_id),
+        "timestamp": int(created.timestamp() * 1000),
+        "raw_event": record.data,
+    }
+
+
 def render_event(record: jobs.JobEventRecord) -> Iterable[str]:
-    """Every job event as ``event: <name>`` / ``data: <json>``."""
-    return [sse(record.data, event=record.event)]
+    """Every job event as ``event: <name>`` / ``data: <WorkflowStreamEvent json>``."""
+    return [sse(stream_event(record), event=record.event)]
 
 
 @router.post(
@@ -138,7 +157,8 @@ def render_event(record: jobs.JobEventRecord) -> Iterable[str]:
 async def execute_workflow(ctx: Ctx, body: WorkflowBody) -> Response:
     """Run the caller's flow ``flow_id``: ``sync`` answers the status shape with ``status``
     completed (or failed / cancelled with ``errors``) and the outputs; ``stream`` answers SSE of
-    the run's events ending with ``end``; ``background`` answers the job at once. 404 ``Flow
+    the run's events ending with ``end`` (each a ``WorkflowStreamEvent`` whose ``run_id`` is the
+    job id, also in the ``X-Job-Id`` header); ``background`` answers the job at once. 404 ``Flow
     not found`` (also another user's flow); 422 for a bad body, an unknown tweak key, an
     unsupported ``stream_protocol`` (``agui`` included), an unknown key, an unknown
     ``output_ids`` entry, a component FlowQL does not implement or the two forms mixed — all
@@ -152,7 +172,7 @@ async def execute_workflow(ctx: Ctx, body: WorkflowBody) -> Response:
     )
     if mode == "background":
         return JSONResponse(workflows.job_body(job))
-    return await job_sse(ctx, job.id, render_event)
+    return await job_sse(ctx, job.id, render_event, headers={JOB_ID_HEADER: str(job.id)})
 
 
 @router.get("/workflows")

@@ -175,7 +175,7 @@ async def test_streamed_model_reply_joins_to_the_plain_text_on_every_stream(
         headers=alice.headers,
     )
     wf = [(n, json.loads(d)) for n, d in sse_events(workflow.text)]
-    assert "".join(d["chunk"] for n, d in wf if n == "token") == text
+    assert "".join(d["raw_event"]["chunk"] for n, d in wf if n == "token") == text
     assert [n for n, _ in wf].count("end") == 1 and wf[-1][0] == "end"
 
     response = await client.post(

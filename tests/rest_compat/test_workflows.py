@@ -117,14 +117,20 @@ async def test_stream_is_sse_of_flowql_events_ending_with_end(
     r = await client.post(URL, json={"flow_id": flow_id, **form}, headers=alice.headers)
     assert r.status_code == 200, r.text
     assert r.headers["content-type"].startswith("text/event-stream")
-    events = sse_events(r.text)
+    job_id = r.headers["x-job-id"]
+    events = [(name, json.loads(data)) for name, data in sse_events(r.text)]
     names = [name for name, _ in events]
     assert names[0] == "vertices_sorted"
     assert names[-1] == "end" and names.count("end") == 1
     assert {"build_start", "end_vertex", "add_message"} <= set(names)
-    texts = [json.loads(data)["text"] for name, data in events if name == "add_message"]
+    assert [e["type"] for _, e in events] == names
+    assert {e["run_id"] for _, e in events} == {job_id}
+    assert all(isinstance(e["timestamp"], int) and e["timestamp"] > 0 for _, e in events)
+    texts = [e["raw_event"]["text"] for name, e in events if name == "add_message"]
     assert texts == ["hello", "You said: hello"]
-    assert json.loads(events[-1][1])["result"]["text"] == "You said: hello"
+    assert events[-1][1]["raw_event"]["result"]["text"] == "You said: hello"
+    status = await client.get(URL, params={"job_id": job_id}, headers=alice.headers)
+    assert (status.json()["status"], status.json()["output"]["text"]) == ("completed", "You said: hello")
 
 
 @pytest.mark.parametrize(

@@ -34,6 +34,9 @@ class Job(UUIDPk, Base):
     poll_cursor: Mapped[int] = mapped_column(Integer, default=0)
     #: The ``client_id`` cookie of a public build (``/api/v1/build_public_tmp``), else None.
     client_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    #: What the caller asked for, kept from the start so every status can answer it (v2
+    #: workflows: ``{"inputs", "session_id", "output_ids"}``), else None.
+    params: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class JobEvent(UUIDPk, Base):
