@@ -177,6 +177,16 @@ async def _first_named(ctx: Context, user_id: uuid.UUID, root: str) -> File | No
     return found
 
 
+async def _record_size(ctx: Context, file: File, size: int) -> File | None:
+    """Store ``file``'s new ``size`` and read it back; ``None`` when it was deleted meanwhile."""
+    mine = (File.id == file.id, File.user_id == file.user_id)
+    async with ctx.sessions() as session:
+        await session.execute(update(File).where(*mine).values(size=size))
+        await session.commit()
+        updated: File | None = await session.scalar(select(File).where(*mine))
+    return updated
+
+
 async def _append_to(ctx: Context, store: FileStore, file: File, chunks: AsyncIterable[bytes]) -> File:
     """Append ``chunks`` to ``file``'s bytes (published atomically) and record the new size.
     Appends to one key hold its lock (:meth:`FileStore.lock`) from copying the old bytes to
@@ -188,14 +198,7 @@ async def _append_to(ctx: Context, store: FileStore, file: File, chunks: AsyncIt
                 size = await writer.commit()
         except StoredObjectMissing as exc:
             raise NotFound(FILE_NOT_FOUND) from exc
-        async with ctx.sessions() as session:
-            await session.execute(
-                update(File).where(File.id == file.id, File.user_id == file.user_id).values(size=size)
-            )
-            await session.commit()
-            updated = await session.scalar(
-                select(File).where(File.id == file.id, File.user_id == file.user_id)
-            )
+        updated = await _record_size(ctx, file, size)
     if updated is None:  # deleted while the bytes streamed in: do not resurrect them
         await store.delete(file.path)
         raise NotFound(FILE_NOT_FOUND)
@@ -649,14 +652,7 @@ async def _merge_into(ctx: Context, store: FileStore, file: File, merge: Callabl
         async with store.writer(file.user_id, replace=file.path) as writer:
             await writer.write(new)
             size = await writer.commit()
-        async with ctx.sessions() as session:
-            await session.execute(
-                update(File).where(File.id == file.id, File.user_id == file.user_id).values(size=size)
-            )
-            await session.commit()
-            updated = await session.scalar(
-                select(File).where(File.id == file.id, File.user_id == file.user_id)
-            )
+        updated = await _record_size(ctx, file, size)
     if updated is None:  # deleted meanwhile: do not resurrect the bytes
         await store.delete(file.path)
         raise NotFound(FILE_NOT_FOUND)
