@@ -121,6 +121,15 @@ class ComponentContext:
         """Field ``name`` as a bool."""
         return to_bool(self.field(name), default)
 
+    def fail(self, message: str, error_type: str) -> ComponentError:
+        """The error that fails this vertex (HTTP 422 through the run surfaces):
+        ``Error building component '<name>' (<id>): <message>``, typed ``error_type``."""
+        vertex = self.vertex
+        return ComponentError(
+            f"Error building component '{vertex.display_name}' ({vertex.id}): {message}",
+            ComponentFailure(vertex.id, vertex.display_name, error_type=error_type),
+        )
+
     def source_properties(self) -> dict[str, Any]:
         """``properties.source`` for a message this vertex makes from its upstream's output."""
         return self.upstream.as_properties() if self.upstream else dict(NULL_SOURCE)

@@ -21,7 +21,7 @@ from flowql.engine.graph import Vertex
 from flowql.engine.models.chat import ChatModel, ModelReply
 from flowql.engine.text import loads_finite
 from flowql.engine.values import to_bool
-from flowql.errors import ComponentError, ComponentFailure, FieldProblem, InvalidInput
+from flowql.errors import FieldProblem, InvalidInput
 
 _TYPES = {
     "str": "string",
@@ -132,12 +132,7 @@ def parse_structured(ctx: ComponentContext, reply: ModelReply) -> dict[str, Any]
     if not isinstance(value, dict) and ctx.flag("handle_parsing_errors", True):
         return {"content": reply.text, "error": "The model's answer is not a JSON object"}
     if not isinstance(value, dict):
-        vertex = ctx.vertex
-        raise ComponentError(
-            f"Error building component '{vertex.display_name}' ({vertex.id}): the model's structured "
-            "answer is not a JSON object",
-            ComponentFailure(vertex.id, vertex.display_name, error_type="StructuredOutputError"),
-        )
+        raise ctx.fail("the model's structured answer is not a JSON object", "StructuredOutputError")
     return value
 
 

@@ -26,7 +26,6 @@ from flowql.engine.context import ComponentContext
 from flowql.engine.graph import Vertex
 from flowql.engine.net import FetchedPage, fetch, parse_url
 from flowql.engine.net_guard import FetchError
-from flowql.errors import ComponentError, ComponentFailure
 
 SEARCH_TYPES = {"all": "all", "title": "ti", "abstract": "abs", "author": "au", "cat": "cat"}
 DEFAULT_MAX_RESULTS = 10
@@ -125,10 +124,6 @@ class ArXivComponent(Component):
             if page.status >= 400:
                 raise FetchError(f"the arXiv API answered HTTP {page.status}")
         except FetchError as exc:
-            vertex = ctx.vertex
-            raise ComponentError(
-                f"Error building component '{vertex.display_name}' ({vertex.id}): {exc}",
-                ComponentFailure(vertex.id, vertex.display_name, error_type="ArXivError"),
-            ) from exc
+            raise ctx.fail(str(exc), "ArXivError") from exc
         rows = await asyncio.to_thread(parse_arxiv, page)
         return ComponentResult({"dataframe": rows[:limit]})

@@ -27,7 +27,6 @@ from flowql.engine.components.tabular import as_rows, cell_text
 from flowql.engine.context import ComponentContext
 from flowql.engine.graph import Vertex
 from flowql.engine.models.chat import ModelCallError
-from flowql.errors import ComponentError, ComponentFailure
 
 
 def row_text(row: dict[str, Any], column: str) -> str:
@@ -86,12 +85,7 @@ class BatchRun(Component):
             try:
                 text = row_text(row, column)
             except KeyError as exc:
-                vertex = ctx.vertex
-                raise ComponentError(
-                    f"Error building component '{vertex.display_name}' ({vertex.id}): column {column!r} "
-                    "is not in the input",
-                    ComponentFailure(vertex.id, vertex.display_name, error_type="KeyError"),
-                ) from exc
+                raise ctx.fail(f"column {column!r} is not in the input", "KeyError") from exc
             messages = [{"role": "system", "content": system}] if system.strip() else []
             messages.append({"role": "user", "content": text})
             try:

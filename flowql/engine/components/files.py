@@ -43,7 +43,7 @@ from flowql.engine.pdf_child import pdf_text_bounded
 from flowql.engine.pdf_extract import extract
 from flowql.engine.types import ChatMessage, StoredFile
 from flowql.engine.values import to_bool, to_text
-from flowql.errors import ComponentError, ComponentFailure, NotFound, TooLarge
+from flowql.errors import ComponentError, NotFound, TooLarge
 
 TEXT_EXTENSIONS = frozenset(
     {
@@ -65,14 +65,6 @@ TEXT_EXTENSIONS = frozenset(
         "tsv",
     }
 )
-
-
-def _fail(ctx: ComponentContext, message: str, error_type: str) -> ComponentError:
-    vertex = ctx.vertex
-    return ComponentError(
-        f"Error building component '{vertex.display_name}' ({vertex.id}): {message}",
-        ComponentFailure(vertex.id, vertex.display_name, error_type=error_type),
-    )
 
 
 def pdf_text(data: bytes, *, max_pages: int = 500, max_chars: int = 2_000_000) -> str:
@@ -153,7 +145,7 @@ class File(Component):
         refs = _refs(ctx.field("path")) + _refs(ctx.field("file_path_str")) + _refs(ctx.field("file_path"))
         refs = list(dict.fromkeys(refs))
         if not refs:
-            raise _fail(ctx, "no file selected", "NoFile")
+            raise ctx.fail("no file selected", "NoFile")
         silent = ctx.flag("silent_errors", False)
         limit = ctx.services.data.file_max_chars
         rows: list[dict[str, Any]] = []
@@ -169,7 +161,7 @@ class File(Component):
                 continue
             total += len(text)
             if total > limit:
-                raise _fail(ctx, f"the files' text is longer than {limit} characters", "FileTooLarge")
+                raise ctx.fail(f"the files' text is longer than {limit} characters", "FileTooLarge")
             rows.append({"text": text, "file_path": ref})
         separator = ctx.text("separator", "\n\n")
         message = ctx.new_message(separator.join(r["text"] for r in rows), "", "")
@@ -180,7 +172,7 @@ class File(Component):
         try:
             stored: StoredFile = await ctx.services.files.read(ref)
         except NotFound as exc:
-            raise _fail(ctx, f"file {ref!r} not found", "FileNotFound") from exc
+            raise ctx.fail(f"file {ref!r} not found", "FileNotFound") from exc
         kind = extension(stored.name)
         data = ctx.services.data
         if kind == "pdf":
@@ -193,20 +185,20 @@ class File(Component):
                     max_memory_mb=data.pdf_max_memory_mb,
                 )
             except ValueError as exc:
-                raise _fail(ctx, f"file {ref!r}: {exc}", "UnreadableFile") from exc
+                raise ctx.fail(f"file {ref!r}: {exc}", "UnreadableFile") from exc
         if kind in TEXT_EXTENSIONS:
             if len(stored.data) > 4 * data.file_max_chars:  # more characters than allowed in any encoding
-                raise _fail(
-                    ctx, f"the files' text is longer than {data.file_max_chars} characters", "FileTooLarge"
+                raise ctx.fail(
+                    f"the files' text is longer than {data.file_max_chars} characters", "FileTooLarge"
                 )
             encoding = ctx.text("text_encoding").strip() or "utf-8"
             try:
                 return stored.data.decode(encoding, errors="replace")
             except LookupError as exc:
-                raise _fail(ctx, f"unknown text encoding {encoding!r}", "UnknownEncoding") from exc
+                raise ctx.fail(f"unknown text encoding {encoding!r}", "UnknownEncoding") from exc
         if ctx.flag("ignore_unsupported_extensions", True):
             return None
-        raise _fail(ctx, f"file {ref!r}: unsupported extension {kind!r}", "UnsupportedFile")
+        raise ctx.fail(f"file {ref!r}: unsupported extension {kind!r}", "UnsupportedFile")
 
 
 def _storage_ok(value: Any) -> bool:
@@ -255,14 +247,14 @@ class SaveToFile(Component):
     async def run(self, ctx: ComponentContext) -> ComponentResult:
         """See the module docstring."""
         if not _storage_ok(ctx.field("storage_location")):
-            raise _fail(ctx, "only Local storage is available", "UnsupportedStorage")
+            raise ctx.fail("only Local storage is available", "UnsupportedStorage")
         base = ctx.text("file_name").strip()
         if not base:
-            raise _fail(ctx, "file_name is empty", "NoFileName")
+            raise ctx.fail("file_name is empty", "NoFileName")
         fmt = (ctx.text("local_format") or ctx.text("file_format") or "txt").strip().lower()
         if fmt not in FORMATS:
-            raise _fail(
-                ctx, f"unsupported format {fmt!r}; choose one of {', '.join(FORMATS)}", "UnsupportedFormat"
+            raise ctx.fail(
+                f"unsupported format {fmt!r}; choose one of {', '.join(FORMATS)}", "UnsupportedFormat"
             )
         value = ctx.field("input")
         kind, data = render(value, fmt)
@@ -272,7 +264,7 @@ class SaveToFile(Component):
         try:
             stored = await ctx.services.files.save(name, data, append=append, merge=merge)
         except TooLarge as exc:
-            raise _fail(ctx, exc.message, "TooLarge") from exc
+            raise ctx.fail(exc.message, "TooLarge") from exc
         text = f"{kind} saved successfully as '{stored}'"
         return ComponentResult({"message": ctx.new_message(text, "", "")})
 

@@ -26,7 +26,6 @@ from flowql.engine.context import ComponentContext
 from flowql.engine.limits import BoundedText
 from flowql.engine.types import ChatMessage
 from flowql.engine.values import to_text
-from flowql.errors import ComponentError, ComponentFailure
 
 
 def format_value(value: Any) -> str:
@@ -113,12 +112,8 @@ class Parser(Component):
             try:
                 text = fill_rows(pattern, as_rows(value), sep, ctx.services.data.max_output_chars)
             except KeyError as exc:
-                vertex = ctx.vertex
-                raise ComponentError(
-                    f"Error building component '{vertex.display_name}' ({vertex.id}): the template "
-                    f"names {exc.args[0]!r}, which the input does not have",
-                    ComponentFailure(vertex.id, vertex.display_name, error_type="KeyError"),
-                ) from exc
+                problem = f"the template names {exc.args[0]!r}, which the input does not have"
+                raise ctx.fail(problem, "KeyError") from exc
         message = ctx.new_message(text, "", "", properties={"source": ctx.source_properties()})
         return ComponentResult({"parsed_text": message})
 

@@ -24,7 +24,6 @@ from flowql.engine.components.spec import FieldSpec, OutputSpec, bool_field
 from flowql.engine.components.tabular import as_rows, cell_text
 from flowql.engine.context import ComponentContext
 from flowql.engine.graph import Vertex
-from flowql.errors import ComponentError, ComponentFailure
 
 _ESCAPES = {"\\n": "\n", "\\t": "\t", "\\r": "\r"}
 
@@ -162,13 +161,11 @@ class SplitText(Component):
                     max_chars=limits.split_max_chars - chars,
                 )
             except SplitTooLarge as exc:
-                vertex = ctx.vertex
-                raise ComponentError(
-                    f"Error building component '{vertex.display_name}' ({vertex.id}): the chunks would "
-                    f"exceed {limits.split_max_chunks} chunks or {limits.split_max_chars} characters; "
-                    "use a larger chunk size or a smaller overlap",
-                    ComponentFailure(vertex.id, vertex.display_name, error_type="SplitTooLarge"),
-                ) from exc
+                message = (
+                    f"the chunks would exceed {limits.split_max_chunks} chunks or "
+                    f"{limits.split_max_chars} characters; use a larger chunk size or a smaller overlap"
+                )
+                raise ctx.fail(message, "SplitTooLarge") from exc
             chars += sum(len(c) for c in chunks)
             for chunk in chunks:
                 extra = {} if clean else {k: v for k, v in row.items() if k != key}

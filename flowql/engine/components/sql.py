@@ -48,7 +48,7 @@ from flowql.engine.components.tool_mode import TOOL_OUTPUT, ToolModeComponent
 from flowql.engine.context import ComponentContext
 from flowql.engine.limits import output_chars
 from flowql.engine.tools import ToolError
-from flowql.errors import ComponentError, ComponentFailure, FieldProblem, InvalidInput
+from flowql.errors import FieldProblem, InvalidInput
 
 MAX_ROWS = 1000
 READ_STATEMENTS = ("select", "with", "explain", "pragma", "show", "describe", "values")
@@ -325,11 +325,7 @@ class SQLComponent(ToolModeComponent):
         try:
             rows = await self._rows(ctx, self._url(ctx))
         except SQLProblem as exc:
-            vertex = ctx.vertex
-            raise ComponentError(
-                f"Error building component '{vertex.display_name}' ({vertex.id}): {exc}",
-                ComponentFailure(vertex.id, vertex.display_name, error_type=exc.error_type),
-            ) from exc
+            raise ctx.fail(str(exc), exc.error_type) from exc
         return ComponentResult({"run_sql_query": rows})
 
 

@@ -38,7 +38,6 @@ from flowql.engine.graph import Vertex
 from flowql.engine.models.chat import ModelCallError
 from flowql.engine.text import loads_finite
 from flowql.engine.values import to_text
-from flowql.errors import ComponentError, ComponentFailure
 
 DEFAULT_SYSTEM_PROMPT = (
     "You are an AI that extracts structured JSON objects from unstructured text. Use the given "
@@ -79,12 +78,11 @@ def check_objects(ctx: ComponentContext, schema: dict[str, Any], objects: list[d
         if error is None:
             continue
         where = "/".join(str(p) for p in error.path) or "(the object)"
-        vertex = ctx.vertex
-        raise ComponentError(
-            f"Error building component '{vertex.display_name}' ({vertex.id}): the model's object "
-            f"{index + 1} does not follow the output schema at {where}: {error.message[:300]}",
-            ComponentFailure(vertex.id, vertex.display_name, error_type="StructuredOutputError"),
+        message = (
+            f"the model's object {index + 1} does not follow the output schema at {where}: "
+            f"{error.message[:300]}"
         )
+        raise ctx.fail(message, "StructuredOutputError")
 
 
 def structured_request(ctx: ComponentContext) -> list[dict[str, Any]]:
@@ -118,12 +116,7 @@ def parse_objects(ctx: ComponentContext, text: str) -> list[dict[str, Any]]:
     if isinstance(value, dict):
         value = [value]
     if not isinstance(value, list) or not value or not all(isinstance(v, dict) for v in value):
-        vertex = ctx.vertex
-        raise ComponentError(
-            f"Error building component '{vertex.display_name}' ({vertex.id}): the model's answer has no "
-            "JSON objects",
-            ComponentFailure(vertex.id, vertex.display_name, error_type="StructuredOutputError"),
-        )
+        raise ctx.fail("the model's answer has no JSON objects", "StructuredOutputError")
     return value
 
 
